@@ -33,6 +33,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     private const int BatchSize = 10;
     private const int MaxSendsInFlight = 4;
     private static readonly TimeSpan ProbePauseAfterFailure = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan BookmarkReloadDelay = TimeSpan.FromSeconds(30);
 
     private readonly FeedDefinition _feed;
     private readonly IArchiveSource _source;
@@ -45,6 +46,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly GapBook _gaps;
     private readonly List<DateTime> _gapHoursToSend = [];
+    private readonly List<IActorRef> _flushWaiters = [];
 
     private HourLedger _ledger = null!;
     private LoadedBookmark _stored = null!;
@@ -94,10 +96,13 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(FileSettled));
+        LoadBookmark();
+    }
+
+    private void LoadBookmark() =>
         _bookmarks.LoadAsync(_stopping.Token).PipeTo(Self,
             success: loaded => new BookmarkLoaded(loaded),
             failure: e => new BookmarkLoadFailed(e));
-    }
 
     protected override void PostStop()
     {
@@ -115,7 +120,14 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             Stash.UnstashAll();
             Pump();
         });
-        Receive<BookmarkLoadFailed>(failed => throw new BookmarkUnreadableException(failed.Cause.GetBaseException().Message));
+        // Nothing is probed or written until the bookmark is understood; an operator may be fixing it meanwhile.
+        Receive<BookmarkLoadFailed>(failed =>
+        {
+            _lastError = failed.Cause.GetBaseException().Message;
+            _log.Error("{0}: {1}; trying again in {2}", _feed.Id, _lastError, BookmarkReloadDelay);
+            Timers.StartSingleTimer("reload", ReloadBookmark.Instance, BookmarkReloadDelay);
+        });
+        Receive<ReloadBookmark>(_ => LoadBookmark());
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -200,6 +212,11 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         });
         Receive<Resume>(_ => Pump());
         Receive<GetFeedStatus>(_ => Sender.Tell(Status()));
+        Receive<FlushBookmark>(_ =>
+        {
+            _flushWaiters.Add(Sender);
+            Pump();
+        });
     }
 
     private void OnProbeAnswered(ProbeAnswered answer)
@@ -252,7 +269,11 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     /// <summary>Starts whatever work is possible now: probes, sends, a bookmark write; then notices completion or idleness.</summary>
     private void Pump()
     {
-        if (_completed) return;
+        if (_completed)
+        {
+            SaveBookmarkIfNeeded();
+            return;
+        }
         var now = _clock.GetUtcNow();
         var latestPublishable = ArchiveHour.Truncate(now.UtcDateTime).AddHours(-1);
 
@@ -325,6 +346,11 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     private void SaveBookmarkIfNeeded()
     {
+        if (!_saving && !_dirty && _flushWaiters.Count > 0)
+        {
+            foreach (var waiter in _flushWaiters) waiter.Tell(new BookmarkFlushed(_feed.Id, _stored.Document.SettledThrough));
+            _flushWaiters.Clear();
+        }
         if (_saving || !_dirty) return;
         var desired = Desired();
         if (desired.SettledThrough == _stored.Document.SettledThrough && desired.Gaps.SequenceEqual(_stored.Document.Gaps))
@@ -393,6 +419,14 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         DateTimeOffset? RangeEnqueuedAt,
         string? LastError);
 
+    /// <summary>Asked on shutdown: answered with <see cref="BookmarkFlushed"/> once every settled hour is in the stored bookmark.</summary>
+    public sealed record FlushBookmark
+    {
+        public static readonly FlushBookmark Instance = new();
+    }
+
+    public sealed record BookmarkFlushed(string FeedId, DateTime? SettledThrough);
+
     /// <summary>Published when an hour is recorded as a gap.</summary>
     public sealed record GapRecorded(string FeedId, string FileName);
 
@@ -412,6 +446,11 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     private sealed record BookmarkSaved(LoadedBookmark Bookmark);
 
     private sealed record BookmarkSaveFailed(Exception Cause);
+
+    private sealed record ReloadBookmark
+    {
+        public static readonly ReloadBookmark Instance = new();
+    }
 
     private sealed record PollEdge
     {

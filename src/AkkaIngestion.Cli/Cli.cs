@@ -1,0 +1,56 @@
+using System.CommandLine;
+
+namespace AkkaIngestion.Cli;
+
+/// <summary>Exit codes and the one-line error form every verb uses.</summary>
+internal static class Cli
+{
+    public const int Ok = 0;
+
+    /// <summary>The verb ran and found something wrong (e.g. verify found a bad object).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Bad options, configuration or input: nothing was done.</summary>
+    public const int Usage = 2;
+
+    public static int UsageError(Command command, string message)
+    {
+        Console.Error.WriteLine($"{VerbPath(command)}: {message}");
+        return Usage;
+    }
+
+    private static string VerbPath(Command command) =>
+        command is RootCommand ? "akka-ingest" : "akka-ingest " + command.Name;
+}
+
+/// <summary>
+/// The first Ctrl+C or SIGTERM cancels <see cref="Token"/> so the verb can stop cleanly; a second Ctrl+C ends the
+/// process at once, for an operator who will not wait.
+/// </summary>
+internal sealed class TerminationSignal : IDisposable
+{
+    private readonly CancellationTokenSource _source = new();
+    private readonly List<System.Runtime.InteropServices.PosixSignalRegistration> _registrations = [];
+
+    public TerminationSignal()
+    {
+        foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
+        {
+            _registrations.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
+            {
+                if (_source.IsCancellationRequested) return;
+                context.Cancel = true;
+                Console.Error.WriteLine("akka-ingest: stopping: letting downloads in flight finish (Ctrl+C again to quit at once)");
+                _source.Cancel();
+            }));
+        }
+    }
+
+    public CancellationToken Token => _source.Token;
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations) registration.Dispose();
+        _source.Dispose();
+    }
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Text.Json;
+using AkkaIngestion.Admin;
+using AkkaIngestion.Feeds;
+using AkkaIngestion.Hosting;
+using AkkaIngestion.Scheduling;
+using AkkaIngestion.Storage;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace AkkaIngestion.Cli.Commands;
+
+/// <summary><c>akka-ingest run</c>: ingest a range, or follow the live edge until Ctrl+C.</summary>
+internal static class RunCommand
+{
+    private static readonly Option<string?> Queue = new("--queue")
+    {
+        Description = "Queue between scheduler and downloaders: memory (default) or sqs://name",
+    };
+
+    private static readonly Option<int?> Workers = new("--workers")
+    {
+        Description = "Concurrent downloads on this node (default 8)",
+    };
+
+    private static readonly Option<string?> PollInterval = new("--poll-interval")
+    {
+        Description = "How often the live edge is probed once caught up, e.g. 30s, 5m (default 5m)",
+    };
+
+    private static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Log every step (info level) even on a terminal",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("run", "Ingest hours from the source into the store: a range with --to, else follow the live edge until Ctrl+C")
+        {
+            NodeSettings.Source, NodeSettings.Store, Queue, NodeSettings.From, NodeSettings.To, Workers, PollInterval,
+            NodeSettings.Config, NodeSettings.Json, Verbose,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            try
+            {
+                return await RunAsync(parsed, cancellationToken);
+            }
+            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException or BookmarkUnreadableException)
+            {
+                return Cli.UsageError(command, e.Message);
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
+    {
+        var options = NodeSettings.Load(parsed);
+        if (parsed.GetValue(Queue) is { } queueLocation) options.Queue = queueLocation;
+        if (parsed.GetValue(Workers) is { } workers) options.Workers = workers;
+        if (parsed.GetValue(PollInterval) is { } poll)
+        {
+            if (!DurationParser.TryParse(poll, out var interval, out var error)) throw new UsageException($"--poll-interval: {error}");
+            options.PollInterval = interval;
+        }
+        if (options.Workers is < 1 or > 1024) throw new UsageException($"--workers {options.Workers}: must be between 1 and 1024");
+        if (options.PollInterval <= TimeSpan.Zero) throw new UsageException("--poll-interval must be positive");
+        var (from, to) = NodeSettings.Range(parsed);
+        var feed = FeedDefinition.GhArchive(NodeSettings.SourceUrl(options), options.PollInterval);
+        var plan = new RunPlan([feed], from, to);
+
+        var store = Backends.OpenStore(options.Store);
+        await store.CheckReachableAsync(cancellationToken);
+        // Read before anything starts: an unreadable bookmark stops the run here, untouched.
+        await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+        var queue = Backends.OpenQueue(options.Queue, options);
+
+        var json = parsed.GetValue(NodeSettings.Json);
+        var live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        var logLevel = parsed.GetValue(Verbose) || !live ? LogLevel.Information : LogLevel.Warning;
+        void Logging(ILoggingBuilder logging) => logging
+            .SetMinimumLevel(logLevel)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddSimpleConsole(c =>
+            {
+                c.SingleLine = true;
+                c.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        RunOutcome outcome;
+        if (live)
+        {
+            outcome = await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var line = context.AddTask("starting");
+                    return await IngestionRun.ExecuteAsync(options, plan, store, queue, Logging,
+                        snapshot => line.Description = Markup.Escape(ProgressLine(snapshot)), cancellationToken);
+                });
+        }
+        else
+        {
+            var lastLine = DateTime.MinValue;
+            outcome = await IngestionRun.ExecuteAsync(options, plan, store, queue, Logging, snapshot =>
+            {
+                if (json || DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(10)) return;
+                lastLine = DateTime.UtcNow;
+                Console.Out.WriteLine("progress: " + ProgressLine(snapshot));
+            }, cancellationToken);
+        }
+
+        PrintSummary(outcome, json);
+        return Cli.Ok;
+    }
+
+    private static string ProgressLine(ProgressSnapshot p) =>
+        $"{p.FilesStored} stored, {p.AlreadyStored} skipped, {p.DeadLettered} dead-lettered, {p.GapsRecorded} gap(s), " +
+        $"{p.BytesStored / 1048576.0:F1} MiB at {p.MebibytesPerSecond:F1} MiB/s";
+
+    private static void PrintSummary(RunOutcome outcome, bool json)
+    {
+        var p = outcome.Progress;
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                completed = p.RangeCompleted,
+                interrupted = outcome.Interrupted,
+                filesStored = p.FilesStored,
+                bytesStored = p.BytesStored,
+                skipped = p.AlreadyStored,
+                gapsRecorded = p.GapsRecorded,
+                openGaps = p.OpenGaps,
+                deadLetters = p.DeadLettered,
+                elapsedSeconds = Math.Round(p.Elapsed.TotalSeconds, 3),
+                mebibytesPerSecond = Math.Round(p.MebibytesPerSecond, 2),
+            }));
+            return;
+        }
+        Console.Out.WriteLine(outcome.Interrupted ? "run stopped before its end" : p.RangeCompleted ? "run complete" : "run stopped");
+        Console.Out.WriteLine($"  files stored:  {p.FilesStored}");
+        Console.Out.WriteLine($"  bytes stored:  {p.BytesStored} ({p.BytesStored / 1048576.0:F1} MiB)");
+        Console.Out.WriteLine($"  skipped:       {p.AlreadyStored} (already stored, identical)");
+        Console.Out.WriteLine($"  gaps:          {p.GapsRecorded} recorded, {p.OpenGaps} open");
+        Console.Out.WriteLine($"  dead letters:  {p.DeadLettered}");
+        Console.Out.WriteLine($"  elapsed:       {p.Elapsed.TotalSeconds:F1} s");
+        Console.Out.WriteLine($"  rate:          {p.MebibytesPerSecond:F1} MiB/s");
+    }
+}

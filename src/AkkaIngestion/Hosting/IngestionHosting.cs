@@ -1,0 +1,110 @@
+using Akka.Actor;
+using Akka.Hosting;
+using AkkaIngestion.Admin;
+using AkkaIngestion.Downloading;
+using AkkaIngestion.Feeds;
+using AkkaIngestion.Queueing;
+using AkkaIngestion.Scheduling;
+using AkkaIngestion.Sources;
+using AkkaIngestion.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AkkaIngestion.Hosting;
+
+/// <summary>What one run of a node does: which feeds, and whether it stops after a range or follows the live edge.</summary>
+public sealed record RunPlan(IReadOnlyList<FeedDefinition> Feeds, DateTime? From, DateTime? To)
+{
+    public bool IsBounded => To is not null;
+}
+
+/// <summary>
+/// The one place where the node's actors are registered. Everything the actors need comes from the service provider:
+/// <see cref="IObjectStore"/>, <see cref="IFileQueue"/>, <see cref="IArchiveSource"/>, <see cref="IngestionOptions"/>, <see cref="RunPlan"/>.
+/// </summary>
+public static class IngestionHosting
+{
+    public const string SystemName = "akka-ingest";
+
+    /// <summary>Registers the pipeline's services and actors; the store and queue must be registered by the caller.</summary>
+    public static IServiceCollection AddIngestionNode(this IServiceCollection services, IngestionOptions options, RunPlan plan)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(plan);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DownloadCancellation>();
+        services.AddSingleton<ProgressBoard>();
+        services.AddSingleton<IArchiveSource>(_ =>
+            new HttpArchiveSource(HttpArchiveSource.CreateClient(options.Workers + options.ProbeParallelism)));
+        services.AddAkka(SystemName, (builder, provider) => builder
+            .AddHocon(ShutdownHocon(options), HoconAddMode.Prepend)
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .WithActors((system, registry, _) => StartActors(system, registry, provider)));
+        return services;
+    }
+
+    private static void StartActors(ActorSystem system, IActorRegistry registry, IServiceProvider provider)
+    {
+        var options = provider.GetRequiredService<IngestionOptions>();
+        var plan = provider.GetRequiredService<RunPlan>();
+        var store = provider.GetRequiredService<IObjectStore>();
+        var queue = provider.GetRequiredService<IFileQueue>();
+        var source = provider.GetRequiredService<IArchiveSource>();
+        var cancellation = provider.GetRequiredService<DownloadCancellation>();
+        var clock = provider.GetRequiredService<TimeProvider>();
+
+        var board = provider.GetRequiredService<ProgressBoard>();
+        var progress = system.ActorOf(IngestionProgress.Props(plan.IsBounded ? plan.Feeds.Select(f => f.Id) : [], board), "progress");
+        registry.Register<IngestionProgress>(progress);
+
+        var downloaderProps = Downloader.Props(source, store, DownloaderSettings.Create(options), cancellation);
+        var workers = system.ActorOf(DownloadRouter.Create(options.Workers, downloaderProps), "downloads");
+        registry.Register<DownloadRouter>(workers);
+
+        var bridge = system.ActorOf(
+            QueueBridge.Props(queue, plan.Feeds, workers, store, QueueBridgeSettings.Create(options), cancellation),
+            "queue-bridge");
+        registry.Register<QueueBridge>(bridge);
+
+        var schedulerSettings = FeedSchedulerSettings.Create(options, plan.From, plan.To);
+        var schedulers = system.ActorOf(
+            FeedSchedulers.Props(plan.Feeds, feed => FeedScheduler.Props(feed, source, store, queue, schedulerSettings, clock)),
+            "feeds");
+        registry.Register<FeedSchedulers>(schedulers);
+
+        var shutdown = CoordinatedShutdown.Get(system);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-downloads", async () =>
+        {
+            await bridge.Ask<QueueBridge.Drained>(new QueueBridge.DrainAndStop(options.ShutdownGrace), options.ShutdownGrace + DrainSlack);
+            return Akka.Done.Instance;
+        });
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "flush-bookmarks", async () =>
+        {
+            await Task.WhenAll(plan.Feeds.Select(feed => schedulers.Ask<FeedScheduler.BookmarkFlushed>(
+                new FeedSchedulers.ToFeed(feed.Id, FeedScheduler.FlushBookmark.Instance), BookmarkFlushTimeout)));
+            return Akka.Done.Instance;
+        });
+    }
+
+    private static readonly TimeSpan DrainSlack = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan BookmarkFlushTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Shutdown phases must outlast the drain they wait for, or Akka would cut downloads off mid-file.</summary>
+    private static string ShutdownHocon(IngestionOptions options)
+    {
+        var drain = (int)Math.Ceiling((options.ShutdownGrace + DrainSlack + TimeSpan.FromSeconds(5)).TotalSeconds);
+        var flush = (int)Math.Ceiling((BookmarkFlushTimeout + TimeSpan.FromSeconds(5)).TotalSeconds);
+        return $$"""
+            akka.coordinated-shutdown.phases.service-requests-done.timeout = {{drain}}s
+            akka.coordinated-shutdown.phases.service-stop.timeout = {{flush}}s
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            """;
+    }
+
+    /// <summary>How long the generic host must wait for Akka's shutdown to finish.</summary>
+    public static TimeSpan HostShutdownTimeout(IngestionOptions options) =>
+        options.ShutdownGrace + DrainSlack + BookmarkFlushTimeout + TimeSpan.FromSeconds(20);
+}

@@ -1,0 +1,86 @@
+using Akka.Actor;
+using Akka.Hosting;
+using AkkaIngestion.Admin;
+using AkkaIngestion.Queueing;
+using AkkaIngestion.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaIngestion.Hosting;
+
+/// <summary>How a run ended: its counters, and whether it was stopped (Ctrl+C, SIGTERM) before its range was done.</summary>
+public sealed record RunOutcome(ProgressSnapshot Progress, bool Interrupted);
+
+/// <summary>
+/// Runs one node in this process: starts the host with the pipeline, reports progress, and stops cleanly when a bounded
+/// range is done or <c>cancellationToken</c> fires (in-flight files finish within the grace period or go back to the queue).
+/// </summary>
+public static class IngestionRun
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    public static async Task<RunOutcome> ExecuteAsync(
+        IngestionOptions options,
+        RunPlan plan,
+        IObjectStore store,
+        IFileQueue queue,
+        Action<ILoggingBuilder> configureLogging,
+        Action<ProgressSnapshot>? onProgress,
+        CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        configureLogging(builder.Logging);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = IngestionHosting.HostShutdownTimeout(options));
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(queue);
+        builder.Services.AddIngestionNode(options, plan);
+
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        var progress = await registry.GetAsync<IngestionProgress>(cancellationToken);
+        var board = host.Services.GetRequiredService<ProgressBoard>();
+
+        var interrupted = false;
+        using (var reporting = new CancellationTokenSource())
+        {
+            var reporter = onProgress is null ? Task.CompletedTask : ReportAsync(board, onProgress, reporting.Token);
+            try
+            {
+                if (plan.IsBounded)
+                    await progress.Ask<ProgressSnapshot>(IngestionProgress.WhenRangeCompleted.Instance, Timeout.InfiniteTimeSpan, cancellationToken);
+                else
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                interrupted = true;
+            }
+            finally
+            {
+                await reporting.CancelAsync();
+                await reporter;
+            }
+        }
+
+        // Stopping runs the coordinated shutdown: drain downloads, flush bookmarks, then stop the actors.
+        await host.StopAsync(CancellationToken.None);
+        var final = board.Current;
+        onProgress?.Invoke(final);
+        return new RunOutcome(final, interrupted);
+    }
+
+    private static async Task ReportAsync(ProgressBoard board, Action<ProgressSnapshot> onProgress, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(ProgressInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token)) onProgress(board.Current);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+}
