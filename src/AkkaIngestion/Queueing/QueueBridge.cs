@@ -406,7 +406,9 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
 
     private enum Settlement { Acknowledged, DeadLettered, Released }
 
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
+    /// <summary>Untrusted text as it may appear in a log line: short, and unable to forge further lines.</summary>
+    private static string Shorten(string text) =>
+        string.Concat(text.Take(80).Select(c => char.IsControl(c) ? '?' : c)) + (text.Length > 80 ? "…" : "");
 
     private sealed record Received(IReadOnlyList<QueuedFile> Messages);
 
@@ -454,7 +456,9 @@ public sealed record QueueBridgeSettings(int Workers, int Prefetch, TimeSpan Vis
         if (Prefetch < 0) throw new ArgumentException($"prefetch must not be negative (got {Prefetch})");
         if (VisibilityTimeout < TimeSpan.FromSeconds(1))
             throw new ArgumentException($"the visibility timeout must be at least 1 s (got {VisibilityTimeout})");
-        if (ReceiveWait < TimeSpan.Zero) throw new ArgumentException($"the receive wait must not be negative (got {ReceiveWait})");
+        // The long poll is what an idle node waits on; a shorter one turns it into a tight polling loop.
+        if (ReceiveWait < TimeSpan.FromSeconds(1))
+            throw new ArgumentException($"the receive wait must be at least 1 s (got {ReceiveWait})");
         if (MaxReceiveCount < 1) throw new ArgumentException($"the maximum receive count must be at least 1 (got {MaxReceiveCount})");
     }
 }
