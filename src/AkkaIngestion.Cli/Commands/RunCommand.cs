@@ -137,6 +137,7 @@ internal static class RunCommand
                 openGaps = p.OpenGaps,
                 deadLetters = p.DeadLettered,
                 elapsedSeconds = Math.Round(p.Elapsed.TotalSeconds, 3),
+                enqueuedAfterSeconds = p.RangeEnqueuedAfter is { } enqueued ? Math.Round(enqueued.TotalSeconds, 3) : (double?)null,
                 mebibytesPerSecond = Math.Round(p.MebibytesPerSecond, 2),
             }));
             return;
@@ -147,7 +148,8 @@ internal static class RunCommand
         Console.Out.WriteLine($"  skipped:       {p.AlreadyStored} (already stored, identical)");
         Console.Out.WriteLine($"  gaps:          {p.GapsRecorded} recorded, {p.OpenGaps} open");
         Console.Out.WriteLine($"  dead letters:  {p.DeadLettered}");
-        Console.Out.WriteLine($"  elapsed:       {p.Elapsed.TotalSeconds:F1} s");
+        Console.Out.WriteLine($"  elapsed:       {p.Elapsed.TotalSeconds:F1} s" +
+            (p.RangeEnqueuedAfter is { } enqueued ? $" (every hour found and enqueued after {enqueued.TotalSeconds:F1} s)" : ""));
         Console.Out.WriteLine($"  rate:          {p.MebibytesPerSecond:F1} MiB/s");
     }
 }

@@ -21,7 +21,7 @@ internal static class VerifyCommand
             {
                 return await VerifyAsync(parsed, cancellationToken);
             }
-            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException)
+            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException or SourceException)
             {
                 return Cli.UsageError(command, e.Message);
             }

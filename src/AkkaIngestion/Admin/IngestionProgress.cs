@@ -13,6 +13,7 @@ public sealed class IngestionProgress : ReceiveActor
 {
     private readonly HashSet<string> _feedsToComplete;
     private readonly bool _bounded;
+    private readonly int _feedCount;
     private readonly Stopwatch _elapsed = Stopwatch.StartNew();
     private readonly ProgressBoard _board;
     private readonly List<IActorRef> _completionWatchers = [];
@@ -22,6 +23,8 @@ public sealed class IngestionProgress : ReceiveActor
     private long _deadLettered;
     private long _gapsRecorded;
     private int _openGaps;
+    private TimeSpan? _rangeEnqueuedAfter;
+    private int _feedsEnqueued;
 
     /// <param name="boundedFeeds">Feeds whose <see cref="FeedScheduler.FeedRangeCompleted"/> ends the run; empty when following the live edge.</param>
     public IngestionProgress(IEnumerable<string> boundedFeeds, ProgressBoard board)
@@ -29,6 +32,7 @@ public sealed class IngestionProgress : ReceiveActor
         _board = board;
         _feedsToComplete = [.. boundedFeeds];
         _bounded = _feedsToComplete.Count > 0;
+        _feedCount = _feedsToComplete.Count;
         Receive<FileSettled>(settled =>
         {
             switch (settled.Settlement)
@@ -49,6 +53,11 @@ public sealed class IngestionProgress : ReceiveActor
         Receive<FeedScheduler.GapRecorded>(_ =>
         {
             _gapsRecorded++;
+            _board.Publish(Snapshot());
+        });
+        Receive<FeedScheduler.FeedRangeEnqueued>(_ =>
+        {
+            if (++_feedsEnqueued == _feedCount) _rangeEnqueuedAfter = _elapsed.Elapsed;
             _board.Publish(Snapshot());
         });
         Receive<FeedScheduler.FeedRangeCompleted>(completed =>
@@ -74,10 +83,11 @@ public sealed class IngestionProgress : ReceiveActor
         Context.System.EventStream.Subscribe(Self, typeof(FileSettled));
         Context.System.EventStream.Subscribe(Self, typeof(FeedScheduler.GapRecorded));
         Context.System.EventStream.Subscribe(Self, typeof(FeedScheduler.FeedRangeCompleted));
+        Context.System.EventStream.Subscribe(Self, typeof(FeedScheduler.FeedRangeEnqueued));
     }
 
     private ProgressSnapshot Snapshot() => new(_stored, _bytes, _alreadyStored, _deadLettered, _gapsRecorded, _openGaps,
-        _elapsed.Elapsed, _bounded && _feedsToComplete.Count == 0);
+        _elapsed.Elapsed, _rangeEnqueuedAfter, _bounded && _feedsToComplete.Count == 0);
 
     protected override void PostStop()
     {
@@ -105,9 +115,10 @@ public sealed record ProgressSnapshot(
     long GapsRecorded,
     int OpenGaps,
     TimeSpan Elapsed,
+    TimeSpan? RangeEnqueuedAfter,
     bool RangeCompleted)
 {
-    public static readonly ProgressSnapshot Nothing = new(0, 0, 0, 0, 0, 0, TimeSpan.Zero, false);
+    public static readonly ProgressSnapshot Nothing = new(0, 0, 0, 0, 0, 0, TimeSpan.Zero, null, false);
 
     public double MebibytesPerSecond => Elapsed.TotalSeconds > 0 ? BytesStored / 1048576.0 / Elapsed.TotalSeconds : 0;
 }

@@ -60,16 +60,16 @@ public static class IngestionHosting
         var progress = system.ActorOf(IngestionProgress.Props(plan.IsBounded ? plan.Feeds.Select(f => f.Id) : [], board), "progress");
         registry.Register<IngestionProgress>(progress);
 
-        var downloaderProps = Downloader.Props(source, store, DownloaderSettings.Create(options), cancellation);
+        var downloaderProps = Downloader.Props(source, store, DownloaderSettings.From(options), cancellation);
         var workers = system.ActorOf(DownloadRouter.Create(options.Workers, downloaderProps), "downloads");
         registry.Register<DownloadRouter>(workers);
 
         var bridge = system.ActorOf(
-            QueueBridge.Props(queue, plan.Feeds, workers, store, QueueBridgeSettings.Create(options), cancellation),
+            QueueBridge.Props(queue, plan.Feeds, workers, store, QueueBridgeSettings.From(options), cancellation),
             "queue-bridge");
         registry.Register<QueueBridge>(bridge);
 
-        var schedulerSettings = FeedSchedulerSettings.Create(options, plan.From, plan.To);
+        var schedulerSettings = FeedSchedulerSettings.From(options, plan.From, plan.To);
         var schedulers = system.ActorOf(
             FeedSchedulers.Props(plan.Feeds, feed => FeedScheduler.Props(feed, source, store, queue, schedulerSettings, clock)),
             "feeds");
@@ -78,7 +78,7 @@ public static class IngestionHosting
         var shutdown = CoordinatedShutdown.Get(system);
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-downloads", async () =>
         {
-            await bridge.Ask<QueueBridge.Drained>(new QueueBridge.DrainAndStop(options.ShutdownGrace), options.ShutdownGrace + DrainSlack);
+            await bridge.Ask<Drained>(new DrainAndStop(options.ShutdownGrace), options.ShutdownGrace + DrainSlack);
             return Akka.Done.Instance;
         });
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "flush-bookmarks", async () =>

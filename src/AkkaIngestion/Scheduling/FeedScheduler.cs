@@ -10,15 +10,15 @@ using Polly.Retry;
 
 namespace AkkaIngestion.Scheduling;
 
-/// <summary>How one scheduler runs; <see cref="From"/>/<see cref="To"/> bound a run, null follows the bookmark and the live edge.</summary>
+/// <summary>How one scheduler runs; <see cref="FirstHour"/>/<see cref="LastHour"/> bound a run, null follows the bookmark and the live edge.</summary>
 public sealed record FeedSchedulerSettings(
     int ProbeParallelism,
     TimeSpan GapInitialBackoff,
     TimeSpan GapMaxBackoff,
-    DateTime? From,
-    DateTime? To)
+    DateTime? FirstHour,
+    DateTime? LastHour)
 {
-    public static FeedSchedulerSettings Create(IngestionOptions options, DateTime? from, DateTime? to) => new(
+    public static FeedSchedulerSettings From(IngestionOptions options, DateTime? from, DateTime? to) => new(
         Math.Max(1, options.ProbeParallelism), options.GapInitialBackoff, options.GapMaxBackoff, from, to);
 }
 
@@ -138,14 +138,14 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         _stored = loaded;
         _gaps.Load(loaded.Document.Gaps);
         var settled = loaded.Document.SettledThrough;
-        _ledgerStart = _settings.From is { } from
+        _ledgerStart = _settings.FirstHour is { } from
             ? from.AddHours(-1)
             : settled ?? _feed.StartHour.AddHours(-1);
         if (settled is { } bookmark && _ledgerStart > bookmark)
             _log.Warning("{0}: starting at {1}, after the bookmark {2}: the hours between are not ingested by this run",
                 _feed.Id, ArchiveHour.Display(_ledgerStart.AddHours(1)), _feed.Naming.NameOf(bookmark));
-        _ledger = new HourLedger(_ledgerStart, _settings.To);
-        var range = _settings.To is { } to ? " to " + ArchiveHour.Display(to) : " and following the live edge";
+        _ledger = new HourLedger(_ledgerStart, _settings.LastHour);
+        var range = _settings.LastHour is { } to ? " to " + ArchiveHour.Display(to) : " and following the live edge";
         var mode = _queue.IsDurable ? "durable" : "in-process: the bookmark follows stored files";
         var bookmarkName = settled is { } s ? _feed.Naming.NameOf(s) : "(none)";
         _log.Info("{0}", $"{_feed.Id}: bookmark {bookmarkName}, {_gaps.Count} gap(s); probing {_feed.BaseUrl} from " +
@@ -297,9 +297,10 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             Send(batch);
         }
 
-        if (_settings.To is { } last && _ledger.RangeEnqueued && _rangeEnqueuedAt is null)
+        if (_settings.LastHour is { } last && _ledger.RangeEnqueued && _rangeEnqueuedAt is null)
         {
             _rangeEnqueuedAt = now;
+            Context.System.EventStream.Publish(new FeedRangeEnqueued(_feed.Id, last));
             _log.Info("{0}: every hour through {1} is enqueued or a gap ({2} found, {3} gap(s))",
                 _feed.Id, ArchiveHour.Display(last), _found, _gapsRecorded);
         }
@@ -307,7 +308,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         SaveBookmarkIfNeeded();
 
         var idle = _ledger.Probing == 0 && _gapProbes == 0 && _sendsInFlight == 0;
-        if (_settings.To is { } lastHour && _ledger.RangeSettled && _gapHoursToSend.Count == 0 && idle && !_saving && !_dirty)
+        if (_settings.LastHour is { } lastHour && _ledger.RangeSettled && _gapHoursToSend.Count == 0 && idle && !_saving && !_dirty)
         {
             _completed = true;
             Timers.CancelAll();
@@ -375,7 +376,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         var frontier = _queue.IsDurable ? _ledger.EnqueuedThrough : _ledger.SettledThrough;
         var previous = _stored.Document.SettledThrough;
         DateTime? settled = previous is { } p && p >= frontier ? p : frontier;
-        if (frontier == _ledgerStart && previous is null && _settings.From is null) settled = null;
+        if (frontier == _ledgerStart && previous is null && _settings.FirstHour is null) settled = null;
         return new BookmarkDocument(_feed.Id, settled, _gaps.Entries, _clock.GetUtcNow());
     }
 
@@ -429,6 +430,9 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     /// <summary>Published when an hour is recorded as a gap.</summary>
     public sealed record GapRecorded(string FeedId, string FileName);
+
+    /// <summary>Published once every hour of a bounded run is enqueued or a gap (downloads may still be running).</summary>
+    public sealed record FeedRangeEnqueued(string FeedId, DateTime LastHour);
 
     /// <summary>Published once a bounded run's every hour is stored, dead-lettered or a gap, and the bookmark says so.</summary>
     public sealed record FeedRangeCompleted(string FeedId, DateTime LastHour, int OpenGaps);
