@@ -38,6 +38,17 @@ public sealed class FauxqsServer : IAsyncLifetime
 
     public IAmazonS3 CreateS3Client() => AwsClientFactory.CreateS3(ClientSettings);
 
+    /// <summary>An S3 client whose conditional PUTs are enforced by <see cref="ConditionalWriteGate"/>, as S3 does.</summary>
+    public IAmazonS3 CreateS3ClientWithConditionalWrites() => new AmazonS3Client(
+        ClientSettings.Credentials,
+        new AmazonS3Config
+        {
+            ServiceURL = ServiceUrl,
+            AuthenticationRegion = Region,
+            ForcePathStyle = true,
+            HttpClientFactory = new ConditionalWriteGate(),
+        });
+
     public IAmazonSQS CreateSqsClient() => AwsClientFactory.CreateSqs(ClientSettings);
 
     /// <summary>Process id, so a test can check what the process listens on.</summary>
