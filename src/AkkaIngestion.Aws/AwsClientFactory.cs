@@ -31,11 +31,16 @@ public static class AwsClientFactory
 
     private static void Configure(ClientConfig config, AwsClientSettings? settings)
     {
-        if (settings?.EndpointUrl is { } endpoint) config.ServiceURL = endpoint;
-        if (settings?.Region is not { } region) return;
-        // ServiceURL and RegionEndpoint exclude each other in the SDK (setting one clears the other), so with an
-        // endpoint the region only signs requests.
-        if (string.IsNullOrEmpty(config.ServiceURL)) config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
-        else config.AuthenticationRegion = region;
+        // ServiceURL and RegionEndpoint exclude each other in the SDK: setting the region clears any endpoint already
+        // read (even one the SDK took from AWS_ENDPOINT_URL*), so the region goes first, or only signs requests.
+        if (settings?.EndpointUrl is { } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            if (settings.Region is { } signingRegion) config.AuthenticationRegion = signingRegion;
+        }
+        else if (settings?.Region is { } region)
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+        }
     }
 }
