@@ -93,7 +93,7 @@ public sealed class S3Store : IObjectStore
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var rootLength = _location.Prefix.Length == 0 ? 0 : _location.Prefix.Length + 1;
-        var request = new ListObjectsV2Request { BucketName = _location.Bucket, Prefix = ObjectKey(prefix) };
+        var request = new ListObjectsV2Request { BucketName = _location.Bucket, Prefix = _location.ObjectKey(prefix) };
         do
         {
             var page = await _s3.ListObjectsV2Async(request, cancellationToken);

@@ -44,6 +44,7 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
         Assert.Equal(body, await ReadWithSdkAsync("feeds/a/raw/small.bin"));
         var listed = Assert.Single(await ToListAsync(store.ListAsync("raw/", _ct)));
         Assert.Equal(new StoredObject("raw/small.bin", body.Length, record), listed);
+        Assert.Equal([listed], await ToListAsync(store.ListAsync("", _ct)));
     }
 
     [Fact]
@@ -83,6 +84,39 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
         Assert.Empty(OpenMultipartUploads());
         Assert.Null(await store.GetRecordAsync("raw/abandoned.bin", _ct));
         await Assert.ThrowsAsync<FileNotFoundException>(() => store.OpenReadAsync("raw/abandoned.bin", _ct));
+    }
+
+    [Fact]
+    public async Task A_failed_part_fails_the_upload_and_dispose_aborts_it()
+    {
+        // fauxqs refuses request bodies above 11 MiB, which makes every 12 MiB part fail for real.
+        var store = Store("", new S3UploadOptions(DefaultPartSize: 12 * MiB));
+        var body = RandomBytes(30 * MiB, seed: 5);
+
+        await using (var upload = await store.BeginUploadAsync("raw/failing.bin", body.Length, _ct))
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                foreach (var chunk in body.Chunk(MiB)) await upload.Content.WriteAsync(chunk, _ct);
+                await upload.CommitAsync(RecordOf(body, null), _ct);
+            });
+            Assert.IsNotType<InvalidDataException>(error);
+            Assert.NotEmpty(OpenMultipartUploads());
+        }
+
+        Assert.Empty(OpenMultipartUploads());
+        Assert.Null(await store.GetRecordAsync("raw/failing.bin", _ct));
+    }
+
+    [Fact(Skip = "fauxqs 2.4.1 answers ListMultipartUploads with an empty list, so no stale upload can be found through it")]
+    public async Task Stale_multipart_uploads_under_the_prefix_are_aborted()
+    {
+        var store = Store("feed");
+        await _s3.InitiateMultipartUploadAsync(_bucket, "feed/raw/left-behind.bin", _ct);
+        await _s3.InitiateMultipartUploadAsync(_bucket, "elsewhere/kept.bin", _ct);
+
+        Assert.Equal(1, await store.AbortStaleUploadsAsync(TimeSpan.Zero, _ct));
+        Assert.Single(OpenMultipartUploads());
     }
 
     [Fact]
