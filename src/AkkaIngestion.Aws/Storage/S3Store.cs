@@ -1,0 +1,213 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using AkkaIngestion.Storage;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AkkaIngestion.Aws.Storage;
+
+/// <summary>How uploads are cut into parts; the defaults suit hour files of tens to hundreds of MiB.</summary>
+/// <param name="DefaultPartSize">Part size when the length is unknown (S3 allows 5 MiB to 5 GiB, 10,000 parts).</param>
+/// <param name="PartsInFlight">Parts sent at once; memory per upload is about (this + 1) × part size.</param>
+public sealed record S3UploadOptions(int DefaultPartSize = 8 * 1024 * 1024, int PartsInFlight = 4);
+
+/// <summary>
+/// <see cref="IObjectStore"/> on an S3 bucket (s3://bucket[/prefix]). The <see cref="ObjectRecord"/> of an object lives in
+/// its user metadata, so one HEAD answers "already stored, identical?".
+/// </summary>
+public sealed class S3Store : IObjectStore
+{
+    private const string TextPlain = "text/plain; charset=utf-8";
+
+    private readonly IAmazonS3 _s3;
+    private readonly S3Location _location;
+    private readonly S3UploadOptions _uploadOptions;
+    private readonly ILogger _logger;
+
+    public S3Store(IAmazonS3 s3, S3Location location, S3UploadOptions? uploadOptions = null, ILogger<S3Store>? logger = null)
+    {
+        _s3 = s3;
+        _location = location;
+        _uploadOptions = uploadOptions ?? new S3UploadOptions();
+        if (_uploadOptions.DefaultPartSize < S3Limits.MinPartSize || _uploadOptions.PartsInFlight < 1)
+            throw new ArgumentException(
+                $"upload options {_uploadOptions}: parts must be at least {S3Limits.MinPartSize} bytes and at least one in flight");
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public string Location => _location.ToString();
+
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.HeadBucketAsync(new HeadBucketRequest { BucketName = _location.Bucket }, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new StoreUnavailableException($"store {Location} is not reachable: {Explain(e)}", e);
+        }
+    }
+
+    public async Task<ObjectRecord?> GetRecordAsync(string key, CancellationToken cancellationToken)
+    {
+        GetObjectMetadataResponse head;
+        try
+        {
+            head = await _s3.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = _location.Bucket, Key = ObjectKey(key) }, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        return ObjectRecordMetadata.Read(head.Metadata, head.ContentLength);
+    }
+
+    public Task<IObjectUpload> BeginUploadAsync(string key, long? expectedLength, CancellationToken cancellationToken)
+    {
+        var partSize = S3Limits.ChoosePartSize(expectedLength, _uploadOptions.DefaultPartSize);
+        IObjectUpload upload = new S3ObjectUpload(
+            _s3, _location.Bucket, ObjectKey(key), partSize, _uploadOptions.PartsInFlight, _logger);
+        return Task.FromResult(upload);
+    }
+
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _s3.GetObjectAsync(_location.Bucket, ObjectKey(key), cancellationToken);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new FileNotFoundException($"no object '{key}' in {Location}", key, e);
+        }
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var rootLength = _location.Prefix.Length == 0 ? 0 : _location.Prefix.Length + 1;
+        var request = new ListObjectsV2Request { BucketName = _location.Bucket, Prefix = _location.ObjectKey(prefix) };
+        do
+        {
+            var page = await _s3.ListObjectsV2Async(request, cancellationToken);
+            var objects = page.S3Objects ?? [];
+            // The record is in each object's metadata, which listings do not carry: one HEAD per object, a few at once.
+            var records = new ObjectRecord?[objects.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, objects.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (index, ct) => records[index] = await GetRecordAsync(objects[index].Key[rootLength..], ct));
+            for (var i = 0; i < objects.Count; i++)
+                yield return new StoredObject(objects[i].Key[rootLength..], objects[i].Size ?? 0, records[i]);
+            request.ContinuationToken = page.NextContinuationToken;
+        } while (request.ContinuationToken is not null);
+    }
+
+    public async Task<VersionedText?> ReadTextAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(_location.Bucket, ObjectKey(key), cancellationToken);
+            using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+            var content = await reader.ReadToEndAsync(cancellationToken);
+            return new VersionedText(content, response.ETag);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<string?> TryWriteTextAsync(string key, string content, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        var request = TextPut(key, content);
+        if (expectedVersion is null) request.IfNoneMatch = "*";
+        else request.IfMatch = expectedVersion;
+        try
+        {
+            return (await _s3.PutObjectAsync(request, cancellationToken)).ETag;
+        }
+        // 412: the object changed (or appeared); 409: a concurrent conditional write won; 404: If-Match on an object
+        // that was deleted meanwhile. Each means another writer got there first.
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict
+                                              || (e.StatusCode == HttpStatusCode.NotFound && expectedVersion is not null))
+        {
+            _logger.LogDebug("conditional write of {Key} in {Store} lost: {Error}", key, Location, e.Message);
+            return null;
+        }
+    }
+
+    public async Task WriteTextAsync(string key, string content, CancellationToken cancellationToken) =>
+        await _s3.PutObjectAsync(TextPut(key, content), cancellationToken);
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        await _s3.DeleteObjectAsync(_location.Bucket, ObjectKey(key), cancellationToken);
+
+    /// <summary>
+    /// Aborts multipart uploads under this store's prefix started before <paramref name="olderThan"/> ago (left by
+    /// crashed workers; S3 bills their parts until then). Returns how many were aborted.
+    /// </summary>
+    public async Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var cutoff = DateTime.UtcNow - olderThan;
+        var aborted = 0;
+        var request = new ListMultipartUploadsRequest
+        {
+            BucketName = _location.Bucket,
+            Prefix = _location.Prefix.Length == 0 ? null : _location.Prefix + "/",
+        };
+        while (true)
+        {
+            var page = await _s3.ListMultipartUploadsAsync(request, cancellationToken);
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                if (upload.Initiated is not { } initiated || initiated.ToUniversalTime() >= cutoff) continue;
+                await _s3.AbortMultipartUploadAsync(_location.Bucket, upload.Key, upload.UploadId, cancellationToken);
+                _logger.LogInformation("aborted stale upload of {Key} in {Store}, started {Initiated:u}", upload.Key, Location, initiated);
+                aborted++;
+            }
+            if (page.IsTruncated != true) return aborted;
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+    }
+
+    private string ObjectKey(string key)
+    {
+        if (string.IsNullOrEmpty(key) || key.StartsWith('/'))
+            throw new ArgumentException($"'{key}' is not a store key (relative, '/'-separated)", nameof(key));
+        return _location.ObjectKey(key);
+    }
+
+    private PutObjectRequest TextPut(string key, string content)
+    {
+        var bytes = Encoding.UTF8.GetBytes(content);
+        return new PutObjectRequest
+        {
+            BucketName = _location.Bucket,
+            Key = ObjectKey(key),
+            InputStream = new MemoryStream(bytes, writable: false),
+            ContentType = TextPlain,
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(bytes)),
+        };
+    }
+
+    private static string Explain(Exception e) => e switch
+    {
+        AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } => "the bucket does not exist (create it with setup)",
+        AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } =>
+            "access denied: the credentials in use may not list this bucket, or the bucket belongs to someone else",
+        AmazonS3Exception { StatusCode: HttpStatusCode.MovedPermanently } => "the bucket is in another region than the one configured",
+        AmazonServiceException service => $"{service.ErrorCode ?? service.StatusCode.ToString()}: {service.Message}",
+        AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) =>
+            "no AWS credentials found (environment, profile or instance role)",
+        _ => e.InnerException is HttpRequestException http ? http.Message : e.Message,
+    };
+}

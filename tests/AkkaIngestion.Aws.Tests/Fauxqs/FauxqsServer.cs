@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using AkkaIngestion.Aws;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.SQS;
+using Xunit;
+
+namespace AkkaIngestion.Aws.Tests.Fauxqs;
+
+/// <summary>
+/// One fauxqs process (S3 and SQS on one port) for the whole collection: installed from npm once per machine into
+/// &lt;repo&gt;/.tools/fauxqs, bound to 127.0.0.1 on a free port, S3 objects in a temporary folder, stopped on dispose.
+/// </summary>
+public sealed class FauxqsServer : IAsyncLifetime
+{
+    public const string FauxqsVersion = "2.4.1";
+    public const string NodeMajor = "22";
+    public const string Region = "us-east-1";
+
+    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly List<string> _output = [];
+    private Process? _process;
+    private string _workDir = "";
+
+    public int Port { get; private set; }
+
+    public string ServiceUrl => $"http://127.0.0.1:{Port}";
+
+    /// <summary>fauxqs's file-based S3 storage (FAUXQS_S3_STORAGE_DIR): buckets/ and _multipart/.</summary>
+    public string S3StorageDir => Path.Combine(_workDir, "s3");
+
+    public AwsClientSettings ClientSettings => new(ServiceUrl, Region, new BasicAWSCredentials("test", "test"));
+
+    public IAmazonS3 CreateS3Client() => AwsClientFactory.CreateS3(ClientSettings);
+
+    /// <summary>An S3 client whose conditional PUTs are enforced by <see cref="ConditionalWriteGate"/>, as S3 does.</summary>
+    public IAmazonS3 CreateS3ClientWithConditionalWrites() => new AmazonS3Client(
+        ClientSettings.Credentials,
+        new AmazonS3Config
+        {
+            ServiceURL = ServiceUrl,
+            AuthenticationRegion = Region,
+            ForcePathStyle = true,
+            HttpClientFactory = new ConditionalWriteGate(),
+        });
+
+    public IAmazonSQS CreateSqsClient() => AwsClientFactory.CreateSqs(ClientSettings);
+
+    /// <summary>Process id, so a test can check what the process listens on.</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("fauxqs is not running");
+
+    public async Task InitializeAsync()
+    {
+        var toolDir = Path.Combine(RepositoryRoot(), ".tools", "fauxqs");
+        await EnsureInstalledAsync(toolDir);
+        _workDir = Directory.CreateTempSubdirectory("fauxqs-").FullName;
+        Directory.CreateDirectory(S3StorageDir);
+        Port = FreeLoopbackPort();
+        var start = new ProcessStartInfo(Path.Combine(toolDir, "node_modules", ".bin", "node"))
+        {
+            ArgumentList =
+            {
+                "--import", new Uri(Path.Combine(AppContext.BaseDirectory, "Fauxqs", "loopback-only.mjs")).AbsoluteUri,
+                Path.Combine(toolDir, "node_modules", "fauxqs", "dist", "server.js"),
+            },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _workDir,
+            Environment =
+            {
+                ["FAUXQS_PORT"] = Port.ToString(),
+                ["FAUXQS_S3_STORAGE_DIR"] = S3StorageDir,
+                ["FAUXQS_DEFAULT_REGION"] = Region,
+                ["FAUXQS_LOGGER"] = "false",
+            },
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start node for fauxqs");
+        _process.OutputDataReceived += (_, e) => Remember(e.Data);
+        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilHealthyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { } process)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(exited.Token);
+            }
+            process.Dispose();
+        }
+        if (_workDir.Length > 0 && Directory.Exists(_workDir)) Directory.Delete(_workDir, recursive: true);
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < StartTimeout)
+        {
+            if (_process!.HasExited)
+                throw new InvalidOperationException($"fauxqs exited with code {_process.ExitCode} on start:\n{Output()}");
+            try
+            {
+                using var response = await http.GetAsync($"{ServiceUrl}/health");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Listening but not answering yet.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"fauxqs did not answer {ServiceUrl}/health within {StartTimeout.TotalSeconds} s:\n{Output()}");
+    }
+
+    private static async Task EnsureInstalledAsync(string toolDir)
+    {
+        Directory.CreateDirectory(toolDir);
+        // Test runs of several projects may start at once; one installs, the others wait for it.
+        await using var installLock = await LockAsync(Path.Combine(toolDir, ".install.lock"));
+        if (IsInstalled(toolDir)) return;
+        var npm = new ProcessStartInfo("npm")
+        {
+            ArgumentList = { "install", "--prefix", toolDir, "--no-audit", "--no-fund", $"node@{NodeMajor}", $"fauxqs@{FauxqsVersion}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(npm) ?? throw new InvalidOperationException("could not start npm (is Node.js installed?)");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(InstallTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"npm install of fauxqs into {toolDir} took longer than {InstallTimeout.TotalMinutes} min");
+        }
+        if (process.ExitCode != 0 || !IsInstalled(toolDir))
+            throw new InvalidOperationException(
+                $"npm install of node@{NodeMajor} fauxqs@{FauxqsVersion} into {toolDir} failed (exit {process.ExitCode}):\n{await stdout}\n{await stderr}");
+    }
+
+    private static bool IsInstalled(string toolDir)
+    {
+        var modules = Path.Combine(toolDir, "node_modules");
+        return PackageVersion(Path.Combine(modules, "fauxqs")) == FauxqsVersion
+               && PackageVersion(Path.Combine(modules, "node"))?.StartsWith(NodeMajor + ".", StringComparison.Ordinal) == true
+               && File.Exists(Path.Combine(modules, ".bin", "node"));
+    }
+
+    private static string? PackageVersion(string packageDir)
+    {
+        var manifest = Path.Combine(packageDir, "package.json");
+        if (!File.Exists(manifest)) return null;
+        using var document = JsonDocument.Parse(File.ReadAllText(manifest));
+        return document.RootElement.TryGetProperty("version", out var version) ? version.GetString() : null;
+    }
+
+    private static async Task<FileStream> LockAsync(string path)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < InstallTimeout)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "AkkaIngestion.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"no AkkaIngestion.sln above {AppContext.BaseDirectory}");
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            _output.Add(line);
+            if (_output.Count > 200) _output.RemoveAt(0);
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output) return string.Join('\n', _output);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FauxqsCollection : ICollectionFixture<FauxqsServer>
+{
+    public const string Name = "fauxqs";
+}

@@ -1,0 +1,64 @@
+using AkkaIngestion.Aws.Queueing;
+using AkkaIngestion.Aws.Tests.Fauxqs;
+using Amazon.S3;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Xunit;
+
+namespace AkkaIngestion.Aws.Tests.Queueing;
+
+[Collection(FauxqsCollection.Name)]
+public sealed class SqsSetupTests(FauxqsServer fauxqs) : IDisposable
+{
+    private readonly IAmazonS3 _s3 = fauxqs.CreateS3Client();
+    private readonly IAmazonSQS _sqs = fauxqs.CreateSqsClient();
+    private readonly string _name = "setup-" + Guid.NewGuid().ToString("N")[..16];
+    private readonly CancellationToken _ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    public void Dispose()
+    {
+        _s3.Dispose();
+        _sqs.Dispose();
+    }
+
+    [Fact]
+    public async Task Setup_creates_bucket_queue_and_dead_letter_queue_once_then_reports_no_change()
+    {
+        var setup = new SqsSetup(_s3, _sqs);
+        var store = new S3Location(_name, "archive");
+        var queue = new SqsLocation(_name, null);
+
+        var first = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, _ct);
+        var second = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, _ct);
+
+        Assert.Equal(3, first.Created.Count);
+        Assert.False(second.Changed);
+        Assert.Equal("already set up", second.ToString());
+        await _s3.GetBucketLocationAsync(_name, _ct);
+        var attributes = (await _sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        {
+            QueueUrl = (await _sqs.GetQueueUrlAsync(_name, _ct)).QueueUrl,
+            AttributeNames = [QueueAttributeName.All],
+        }, _ct)).Attributes;
+        Assert.Equal("300", attributes[QueueAttributeName.VisibilityTimeout]);
+        var redrive = RedrivePolicy.Parse(attributes[QueueAttributeName.RedrivePolicy]);
+        Assert.Equal((_name + "-dlq", 5), (redrive?.TargetQueueName, redrive?.MaxReceiveCount));
+    }
+
+    [Fact]
+    public async Task An_existing_queue_with_other_settings_is_rejected_in_one_line()
+    {
+        await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = _name,
+            Attributes = new() { [QueueAttributeName.VisibilityTimeout] = "30" },
+        }, _ct);
+
+        var error = await Assert.ThrowsAsync<SetupConflictException>(() =>
+            new SqsSetup(_s3, _sqs).EnsureAsync(null, new SqsLocation(_name, null), SqsSetupOptions.Default, _ct));
+
+        Assert.Contains("VisibilityTimeout is 30 s (setup wants 300 s)", error.Message);
+        Assert.Contains("no RedrivePolicy", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+}
