@@ -26,8 +26,6 @@ public sealed class DownloadRouter : ReceiveActor
 
     public DownloadRouter(int workers, Props downloaderProps)
     {
-        if (workers < 1)
-            throw new ArgumentException($"a download pool needs at least 1 worker, not {workers}", nameof(workers));
         _downloaderProps = downloaderProps;
         for (var i = 0; i < workers; i++) _idle.Enqueue(Spawn());
 
@@ -42,8 +40,13 @@ public sealed class DownloadRouter : ReceiveActor
         Receive<Terminated>(terminated => Lost(terminated.ActorRef));
     }
 
-    public static Props Create(int workers, Props downloaderProps) =>
-        Props.Create(() => new DownloadRouter(workers, downloaderProps));
+    public static Props Create(int workers, Props downloaderProps)
+    {
+        // Checked here rather than in the constructor, which its supervisor would restart forever.
+        if (workers < 1)
+            throw new ArgumentException($"a download pool needs at least 1 worker, not {workers}", nameof(workers));
+        return Props.Create(() => new DownloadRouter(workers, downloaderProps));
+    }
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(Directive.Restart));
 

@@ -36,8 +36,6 @@ public sealed class Downloader : ReceiveActor
 
     public Downloader(IArchiveSource source, IObjectStore store, DownloaderSettings settings, DownloadCancellation cancellation)
     {
-        if (settings.RetryAttempts < 1)
-            throw new ArgumentException($"RetryAttempts must be at least 1 (the first try), not {settings.RetryAttempts}", nameof(settings));
         _source = source;
         _store = store;
         _settings = settings;
@@ -46,8 +44,15 @@ public sealed class Downloader : ReceiveActor
         ReceiveAsync<DownloadFile>(HandleAsync);
     }
 
-    public static Props Props(IArchiveSource source, IObjectStore store, DownloaderSettings settings, DownloadCancellation cancellation) =>
-        Akka.Actor.Props.Create(() => new Downloader(source, store, settings, cancellation));
+    /// <summary>Checks the settings here, once: a constructor that throws would be restarted by its supervisor forever.</summary>
+    public static Props Props(IArchiveSource source, IObjectStore store, DownloaderSettings settings, DownloadCancellation cancellation)
+    {
+        if (settings.RetryAttempts < 1)
+            throw new ArgumentException($"RetryAttempts must be at least 1 (the first try), not {settings.RetryAttempts}", nameof(settings));
+        if (settings.RetryBaseDelay < TimeSpan.Zero || settings.ReadStallTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"RetryBaseDelay must not be negative and ReadStallTimeout must be positive ({settings})", nameof(settings));
+        return Akka.Actor.Props.Create(() => new Downloader(source, store, settings, cancellation));
+    }
 
     protected override void PreRestart(Exception reason, object message)
     {

@@ -87,6 +87,28 @@ public sealed class DownloaderTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_budget_of_one_attempt_means_no_retries()
+    {
+        var source = new FakeArchiveSource(_ => throw FakeArchiveSource.Status(503));
+
+        var failed = Assert.IsType<DownloadOutcome.Failed>(Download(StartDownloader(source, Settings with { RetryAttempts = 1 })));
+
+        Assert.Equal(1, failed.Attempts);
+        Assert.Equal(1, source.Opens);
+    }
+
+    [Fact]
+    public void Settings_come_from_the_options_and_impossible_ones_are_refused_before_any_actor_starts()
+    {
+        var options = new Hosting.IngestionOptions { RetryAttempts = 3, RetryBaseDelay = TimeSpan.FromSeconds(2), ReadStallTimeout = TimeSpan.FromSeconds(7) };
+        Assert.Equal(new DownloaderSettings(3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(7)), DownloaderSettings.From(options));
+
+        var source = new FakeArchiveSource(_ => throw FakeArchiveSource.Status(500));
+        Assert.Throws<ArgumentException>(() => Downloader.Props(source, _store, Settings with { RetryAttempts = 0 }, _cancellation));
+        Assert.Throws<ArgumentException>(() => Downloader.Props(source, _store, Settings with { ReadStallTimeout = TimeSpan.Zero }, _cancellation));
+    }
+
+    [Fact]
     public void A_forbidden_file_fails_at_once_without_retries()
     {
         var source = new FakeArchiveSource(_ => throw FakeArchiveSource.Status(403));
