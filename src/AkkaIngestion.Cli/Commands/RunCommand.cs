@@ -149,7 +149,7 @@ internal static class RunCommand
         Console.Out.WriteLine($"  gaps:          {p.GapsRecorded} recorded, {p.OpenGaps} open");
         Console.Out.WriteLine($"  dead letters:  {p.DeadLettered}");
         Console.Out.WriteLine($"  elapsed:       {p.Elapsed.TotalSeconds:F1} s" +
-            (p.RangeEnqueuedAfter is { } enqueued ? $" (every hour found and enqueued after {enqueued.TotalSeconds:F1} s)" : ""));
+            (p.RangeEnqueuedAfter is { } found ? $" (every hour found and enqueued after {found.TotalSeconds:F1} s)" : ""));
         Console.Out.WriteLine($"  rate:          {p.MebibytesPerSecond:F1} MiB/s");
     }
 }

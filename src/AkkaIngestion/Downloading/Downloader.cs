@@ -105,13 +105,17 @@ public sealed class Downloader : ReceiveActor
     private async ValueTask<DownloadOutcome> AttemptAsync(DownloadFile file, int attempt, CancellationToken cancellationToken)
     {
         var key = file.Feed.ObjectKey(file.FileName);
-        var existing = await _store.GetRecordAsync(key, cancellationToken);
-        await using var response = await _source.OpenAsync(file.Feed, file.FileName, cancellationToken);
-        if (existing is not null && IsSameFile(existing, response))
+        // A stored copy is checked with a HEAD, so an identical file costs no GET at all.
+        if (await _store.GetRecordAsync(key, cancellationToken) is { } existing)
         {
-            _log.Debug("{0}: already stored ({1} bytes), not fetched", file.FileName, existing.Size);
-            return new DownloadOutcome.AlreadyStored(existing.Size);
+            var probe = await _source.ProbeAsync(file.Feed, file.FileName, cancellationToken);
+            if (probe.Outcome == ProbeOutcome.Found && IsSameFile(existing, probe.Length, probe.ETag))
+            {
+                _log.Debug("{0}: already stored ({1} bytes), not fetched", file.FileName, existing.Size);
+                return new DownloadOutcome.AlreadyStored(existing.Size);
+            }
         }
+        await using var response = await _source.OpenAsync(file.Feed, file.FileName, cancellationToken);
 
         // Disposing without a commit discards the upload: a failed or cancelled attempt leaves nothing visible.
         await using var upload = await _store.BeginUploadAsync(key, response.Length, cancellationToken);
@@ -121,10 +125,9 @@ public sealed class Downloader : ReceiveActor
         return new DownloadOutcome.Stored(copy.Bytes, copy.Sha256, attempt);
     }
 
-    /// <summary>Same announced length and no disagreeing ETags: the stored copy is this file, so its body is never read.</summary>
-    private static bool IsSameFile(ObjectRecord stored, SourceResponse response) =>
-        response.Length == stored.Size
-        && (stored.SourceETag is null || response.ETag is null || stored.SourceETag == response.ETag);
+    /// <summary>Same announced length and no disagreeing ETags: the stored copy is this file.</summary>
+    private static bool IsSameFile(ObjectRecord stored, long? length, string? etag) =>
+        length == stored.Size && (stored.SourceETag is null || etag is null || stored.SourceETag == etag);
 
     private ResiliencePipeline BuildRetries(DownloaderSettings settings)
     {

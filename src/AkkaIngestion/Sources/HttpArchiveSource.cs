@@ -35,7 +35,7 @@ public sealed class HttpArchiveSource(HttpClient http) : IArchiveSource
         using (response)
         {
             if (response.StatusCode == HttpStatusCode.OK)
-                return new ProbeResult(ProbeOutcome.Found, response.Content.Headers.ContentLength);
+                return new ProbeResult(ProbeOutcome.Found, response.Content.Headers.ContentLength, response.Headers.ETag?.Tag);
             if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
                 return new ProbeResult(ProbeOutcome.Missing, null);
             throw SourceException.ForStatus(url, (int)response.StatusCode);

@@ -14,7 +14,7 @@ public interface IArchiveSource
 
 public enum ProbeOutcome { Found, Missing }
 
-public sealed record ProbeResult(ProbeOutcome Outcome, long? Length);
+public sealed record ProbeResult(ProbeOutcome Outcome, long? Length, string? ETag = null);
 
 /// <summary>An open GET whose body has not been read yet. Disposing it releases the connection.</summary>
 public sealed class SourceResponse(Stream body, long? length, string? etag, IDisposable? owner) : IAsyncDisposable

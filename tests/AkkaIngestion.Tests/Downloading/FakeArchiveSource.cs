@@ -22,6 +22,7 @@ public sealed class FakeArchiveSource : IArchiveSource
     private readonly Func<FakeRequest, Task<FakeResponse>> _respond;
     private readonly ConcurrentDictionary<string, int> _attempts = new();
     private int _opens;
+    private int _probes;
     private int _open;
     private int _mostOpen;
 
@@ -42,8 +43,23 @@ public sealed class FakeArchiveSource : IArchiveSource
 
     public static SourceException Status(int statusCode) => SourceException.ForStatus(new Uri("http://127.0.0.1:9/file"), statusCode);
 
-    public Task<ProbeResult> ProbeAsync(FeedDefinition feed, string fileName, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("downloads never probe");
+    public int Probes => Volatile.Read(ref _probes);
+
+    /// <summary>A HEAD: announces what the next GET of the file would answer, without opening it.</summary>
+    public async Task<ProbeResult> ProbeAsync(FeedDefinition feed, string fileName, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _probes);
+        var nextAttempt = _attempts.GetValueOrDefault(fileName) + 1;
+        try
+        {
+            var answer = await _respond(new FakeRequest(fileName, nextAttempt, cancellationToken));
+            return new ProbeResult(ProbeOutcome.Found, answer.Length, answer.ETag);
+        }
+        catch (SourceException e) when (e.StatusCode == 404)
+        {
+            return new ProbeResult(ProbeOutcome.Missing, null);
+        }
+    }
 
     public async Task<SourceResponse> OpenAsync(FeedDefinition feed, string fileName, CancellationToken cancellationToken)
     {
