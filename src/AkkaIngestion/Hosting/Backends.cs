@@ -1,28 +1,49 @@
+using AkkaIngestion.Aws;
 using AkkaIngestion.Queueing;
 using AkkaIngestion.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AkkaIngestion.Hosting;
 
 /// <summary>Turns the --store and --queue values into the store and queue behind the pipeline's interfaces.</summary>
 public static class Backends
 {
-    /// <summary>A directory path, or s3://bucket[/prefix].</summary>
-    public static IObjectStore OpenStore(string location)
+    /// <summary>A directory path, or s3://bucket[/prefix] (endpoint, region and credentials the AWS SDK's way).</summary>
+    public static IObjectStore OpenStore(string location, ILoggerFactory? loggers = null)
     {
         if (string.IsNullOrWhiteSpace(location))
             throw new BackendConfigurationException("--store is empty: give a directory or s3://bucket[/prefix]");
+        if (AwsLocation.IsS3(location))
+            return new S3Store(AwsClientFactory.CreateS3(), Parse(() => AwsLocation.ParseS3(location)), logger: Logger<S3Store>(loggers));
         if (location.Contains("://", StringComparison.Ordinal))
-            throw new BackendConfigurationException($"--store '{location}': only a local directory is supported by this build");
+            throw new BackendConfigurationException($"--store '{location}': expected a directory or s3://bucket[/prefix]");
         return new DirectoryStore(Path.GetFullPath(location));
     }
 
     /// <summary>"memory", or sqs://name or a queue URL.</summary>
-    public static IFileQueue OpenQueue(string location, IngestionOptions options)
+    public static IFileQueue OpenQueue(string location, IngestionOptions options, ILoggerFactory? loggers = null)
     {
         if (string.Equals(location, "memory", StringComparison.OrdinalIgnoreCase))
             return new InProcessQueue(options.VisibilityTimeout);
-        throw new BackendConfigurationException($"--queue '{location}': expected 'memory'");
+        if (AwsLocation.IsSqs(location))
+            return new SqsQueue(AwsClientFactory.CreateSqs(), Parse(() => AwsLocation.ParseSqs(location)), Logger<SqsQueue>(loggers));
+        throw new BackendConfigurationException($"--queue '{location}': expected 'memory', sqs://name or an SQS queue URL");
     }
+
+    private static T Parse<T>(Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException e)
+        {
+            throw new BackendConfigurationException(e.Message);
+        }
+    }
+
+    private static ILogger<T> Logger<T>(ILoggerFactory? loggers) => (loggers ?? NullLoggerFactory.Instance).CreateLogger<T>();
 }
 
 /// <summary>A --store/--queue value (or its configuration) that cannot work; one line for the user, exit code 2.</summary>

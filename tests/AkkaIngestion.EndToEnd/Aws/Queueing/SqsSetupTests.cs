@@ -1,11 +1,11 @@
-using AkkaIngestion.Aws.Queueing;
-using AkkaIngestion.Aws.Tests.Fauxqs;
+using AkkaIngestion.Queueing;
+using AkkaIngestion.EndToEnd.Aws.Fauxqs;
 using Amazon.S3;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Queueing;
+namespace AkkaIngestion.EndToEnd.Aws.Queueing;
 
 [Collection(FauxqsCollection.Name)]
 public sealed class SqsSetupTests(FauxqsServer fauxqs) : IDisposable
@@ -25,8 +25,8 @@ public sealed class SqsSetupTests(FauxqsServer fauxqs) : IDisposable
     public async Task Setup_creates_bucket_queue_and_dead_letter_queue_once_then_reports_no_change()
     {
         var setup = new SqsSetup(_s3, _sqs);
-        var store = new S3Location(_name, "archive");
-        var queue = new SqsLocation(_name, null);
+        var store = new S3StoreLocation(_name, "archive");
+        var queue = new SqsQueueLocation(_name, null);
 
         var first = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, _ct);
         var second = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, _ct);
@@ -55,7 +55,7 @@ public sealed class SqsSetupTests(FauxqsServer fauxqs) : IDisposable
         }, _ct);
 
         var error = await Assert.ThrowsAsync<SetupConflictException>(() =>
-            new SqsSetup(_s3, _sqs).EnsureAsync(null, new SqsLocation(_name, null), SqsSetupOptions.Default, _ct));
+            new SqsSetup(_s3, _sqs).EnsureAsync(null, new SqsQueueLocation(_name, null), SqsSetupOptions.Default, _ct));
 
         Assert.Contains("VisibilityTimeout is 30 s (setup wants 300 s)", error.Message);
         Assert.Contains("no RedrivePolicy", error.Message);

@@ -1,7 +1,7 @@
-using AkkaIngestion.Aws.Storage;
+using AkkaIngestion.Storage;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests;
+namespace AkkaIngestion.EndToEnd.Aws;
 
 public sealed class AwsLocationTests
 {
@@ -11,7 +11,7 @@ public sealed class AwsLocationTests
     [InlineData("S3://bucket/a/b", "bucket", "a/b")]
     public void S3_locations_parse_into_bucket_and_prefix(string text, string bucket, string prefix)
     {
-        Assert.Equal(new S3Location(bucket, prefix), AwsLocation.ParseS3(text));
+        Assert.Equal(new S3StoreLocation(bucket, prefix), AwsLocation.ParseS3(text));
     }
 
     [Theory]
@@ -29,9 +29,9 @@ public sealed class AwsLocationTests
     [Fact]
     public void Keys_are_relative_to_the_prefix()
     {
-        Assert.Equal("raw/x", new S3Location("b", "").ObjectKey("raw/x"));
-        Assert.Equal("p/q/raw/x", new S3Location("b", "p/q").ObjectKey("raw/x"));
-        Assert.Equal("s3://b/p/q", new S3Location("b", "p/q").ToString());
+        Assert.Equal("raw/x", new S3StoreLocation("b", "").ObjectKey("raw/x"));
+        Assert.Equal("p/q/raw/x", new S3StoreLocation("b", "p/q").ObjectKey("raw/x"));
+        Assert.Equal("s3://b/p/q", new S3StoreLocation("b", "p/q").ToString());
     }
 
     [Theory]
@@ -40,7 +40,7 @@ public sealed class AwsLocationTests
     [InlineData("https://sqs.eu-west-1.amazonaws.com/123456789012/ingest", "ingest", "https://sqs.eu-west-1.amazonaws.com/123456789012/ingest")]
     public void Sqs_locations_parse_from_names_and_urls(string text, string name, string? url)
     {
-        Assert.Equal(new SqsLocation(name, url), AwsLocation.ParseSqs(text));
+        Assert.Equal(new SqsQueueLocation(name, url), AwsLocation.ParseSqs(text));
         Assert.True(AwsLocation.IsSqs(text));
     }
 

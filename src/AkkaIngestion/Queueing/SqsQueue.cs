@@ -1,3 +1,4 @@
+using AkkaIngestion.Aws;
 using System.Globalization;
 using AkkaIngestion.Queueing;
 using Amazon.SQS;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Retry;
 
-namespace AkkaIngestion.Aws.Queueing;
+namespace AkkaIngestion.Queueing;
 
 /// <summary>
 /// <see cref="IFileQueue"/> on an SQS standard queue. Requests always go to the client's endpoint; a queue URL is only
@@ -26,14 +27,14 @@ public sealed class SqsQueue : IFileQueue
     private const int MaxReasonLength = 4096;
 
     private readonly IAmazonSQS _sqs;
-    private readonly SqsLocation _location;
+    private readonly SqsQueueLocation _location;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _partialFailureRetry;
     private readonly SemaphoreSlim _resolveLock = new(1, 1);
     private string? _queueUrl;
     private DeadLetterTarget? _deadLetterTarget;
 
-    public SqsQueue(IAmazonSQS sqs, SqsLocation location, ILogger<SqsQueue>? logger = null, TimeSpan? retryBaseDelay = null)
+    public SqsQueue(IAmazonSQS sqs, SqsQueueLocation location, ILogger<SqsQueue>? logger = null, TimeSpan? retryBaseDelay = null)
     {
         _sqs = sqs;
         _location = location;

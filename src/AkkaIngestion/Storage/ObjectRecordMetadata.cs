@@ -2,7 +2,7 @@ using System.Globalization;
 using AkkaIngestion.Storage;
 using Amazon.S3.Model;
 
-namespace AkkaIngestion.Aws.Storage;
+namespace AkkaIngestion.Storage;
 
 /// <summary>An <see cref="ObjectRecord"/> as S3 user metadata (x-amz-meta-*), which HEAD returns without the body.</summary>
 internal static class ObjectRecordMetadata

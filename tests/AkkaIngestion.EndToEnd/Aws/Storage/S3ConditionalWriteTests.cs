@@ -1,9 +1,9 @@
-using AkkaIngestion.Aws.Storage;
-using AkkaIngestion.Aws.Tests.Fauxqs;
+using AkkaIngestion.Storage;
+using AkkaIngestion.EndToEnd.Aws.Fauxqs;
 using Amazon.S3;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Storage;
+namespace AkkaIngestion.EndToEnd.Aws.Storage;
 
 /// <summary>
 /// The bookmark's compare-and-swap. fauxqs 2.4.1 ignores If-Match and If-None-Match on PutObject, so the races run
@@ -81,5 +81,5 @@ public sealed class S3ConditionalWriteTests(FauxqsServer fauxqs) : IAsyncLifetim
         Assert.Equal(winner, (await store.ReadTextAsync("fresh.txt", _ct))?.Version);
     }
 
-    private S3Store Store(IAmazonS3 s3) => new(s3, new S3Location(_bucket, "feed"));
+    private S3Store Store(IAmazonS3 s3) => new(s3, new S3StoreLocation(_bucket, "feed"));
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace AkkaIngestion.Aws.Queueing;
+namespace AkkaIngestion.Queueing;
 
 /// <summary>A queue's RedrivePolicy attribute: where SQS moves a message after <see cref="MaxReceiveCount"/> receives.</summary>
 public sealed record RedrivePolicy(string DeadLetterTargetArn, int MaxReceiveCount)

@@ -1,7 +1,7 @@
-using AkkaIngestion.Aws.Queueing;
+using AkkaIngestion.Queueing;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Queueing;
+namespace AkkaIngestion.EndToEnd.Aws.Queueing;
 
 public sealed class RedrivePolicyTests
 {

@@ -1,12 +1,13 @@
+using AkkaIngestion.Aws;
 using System.Globalization;
 using System.Net;
-using AkkaIngestion.Aws.Storage;
+using AkkaIngestion.Storage;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 
-namespace AkkaIngestion.Aws.Queueing;
+namespace AkkaIngestion.Queueing;
 
 /// <summary>What setup asks of the queue it creates or finds.</summary>
 public sealed record SqsSetupOptions(TimeSpan VisibilityTimeout, int MaxReceiveCount)
@@ -34,7 +35,7 @@ public sealed class SqsSetup(IAmazonS3 s3, IAmazonSQS sqs)
     private const int DeadLetterRetentionSeconds = 14 * 24 * 3600;
 
     public async Task<SetupReport> EnsureAsync(
-        S3Location? store, SqsLocation queue, SqsSetupOptions options, CancellationToken cancellationToken)
+        S3StoreLocation? store, SqsQueueLocation queue, SqsSetupOptions options, CancellationToken cancellationToken)
     {
         var created = new List<string>();
         if (store is not null && await EnsureBucketAsync(store.Bucket, cancellationToken)) created.Add($"bucket s3://{store.Bucket}");
@@ -72,7 +73,7 @@ public sealed class SqsSetup(IAmazonS3 s3, IAmazonSQS sqs)
         return new SetupReport(created);
     }
 
-    private static void CheckCompatible(SqsLocation queue, Dictionary<string, string> existing, Dictionary<string, string> wanted)
+    private static void CheckCompatible(SqsQueueLocation queue, Dictionary<string, string> existing, Dictionary<string, string> wanted)
     {
         var differences = new List<string>();
         if (existing.GetValueOrDefault(QueueAttributeName.FifoQueue) == "true")

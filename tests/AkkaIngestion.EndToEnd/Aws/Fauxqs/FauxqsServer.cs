@@ -8,7 +8,7 @@ using Amazon.S3;
 using Amazon.SQS;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Fauxqs;
+namespace AkkaIngestion.EndToEnd.Aws.Fauxqs;
 
 /// <summary>
 /// One fauxqs process (S3 and SQS on one port) for the whole collection: installed from npm once per machine into
@@ -65,7 +65,7 @@ public sealed class FauxqsServer : IAsyncLifetime
         {
             ArgumentList =
             {
-                "--import", new Uri(Path.Combine(AppContext.BaseDirectory, "Fauxqs", "loopback-only.mjs")).AbsoluteUri,
+                "--import", new Uri(Path.Combine(AppContext.BaseDirectory, "Aws", "Fauxqs", "loopback-only.mjs")).AbsoluteUri,
                 Path.Combine(toolDir, "node_modules", "fauxqs", "dist", "server.js"),
             },
             RedirectStandardInput = true,

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
-using AkkaIngestion.Aws.Storage;
-using AkkaIngestion.Aws.Tests.Fauxqs;
+using AkkaIngestion.Storage;
+using AkkaIngestion.EndToEnd.Aws.Fauxqs;
 using AkkaIngestion.Storage;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Storage;
+namespace AkkaIngestion.EndToEnd.Aws.Storage;
 
 [Collection(FauxqsCollection.Name)]
 public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
@@ -172,7 +172,7 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
     [Fact]
     public async Task Reachability_check_names_a_missing_bucket()
     {
-        var store = new S3Store(_s3, new S3Location("no-such-bucket-" + Guid.NewGuid().ToString("N")[..8], ""));
+        var store = new S3Store(_s3, new S3StoreLocation("no-such-bucket-" + Guid.NewGuid().ToString("N")[..8], ""));
 
         var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CheckReachableAsync(_ct));
 
@@ -181,7 +181,7 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
         await Store("").CheckReachableAsync(_ct);
     }
 
-    private S3Store Store(string prefix, S3UploadOptions? options = null) => new(_s3, new S3Location(_bucket, prefix), options);
+    private S3Store Store(string prefix, S3UploadOptions? options = null) => new(_s3, new S3StoreLocation(_bucket, prefix), options);
 
     private async Task<byte[]> ReadWithSdkAsync(string key)
     {

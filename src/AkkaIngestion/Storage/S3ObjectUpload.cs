@@ -5,7 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 
-namespace AkkaIngestion.Aws.Storage;
+namespace AkkaIngestion.Storage;
 
 /// <summary>
 /// Buffers what is written into pooled part-sized buffers. A body that fits in one part becomes one PutObject with its

@@ -1,11 +1,11 @@
-using AkkaIngestion.Aws.Queueing;
-using AkkaIngestion.Aws.Tests.Fauxqs;
+using AkkaIngestion.Queueing;
+using AkkaIngestion.EndToEnd.Aws.Fauxqs;
 using AkkaIngestion.Queueing;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Queueing;
+namespace AkkaIngestion.EndToEnd.Aws.Queueing;
 
 [Collection(FauxqsCollection.Name)]
 public sealed class SqsQueueTests(FauxqsServer fauxqs) : IDisposable
@@ -89,7 +89,7 @@ public sealed class SqsQueueTests(FauxqsServer fauxqs) : IDisposable
     public async Task Without_a_dead_letter_queue_the_message_is_kept_hidden_not_deleted()
     {
         await _sqs.CreateQueueAsync(_name, _ct);
-        var queue = new SqsQueue(_sqs, new SqsLocation(_name, null));
+        var queue = new SqsQueue(_sqs, new SqsQueueLocation(_name, null));
         await queue.SendBatchAsync([new FileJob("gharchive", "2015-01-01-15.json.gz")], _ct);
         var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromSeconds(5), _ct));
 
@@ -126,7 +126,7 @@ public sealed class SqsQueueTests(FauxqsServer fauxqs) : IDisposable
     [Fact]
     public async Task A_missing_queue_is_named()
     {
-        var queue = new SqsQueue(_sqs, new SqsLocation(_name, null));
+        var queue = new SqsQueue(_sqs, new SqsQueueLocation(_name, null));
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.ReceiveAsync(1, TimeSpan.Zero, _ct));
 
@@ -136,8 +136,8 @@ public sealed class SqsQueueTests(FauxqsServer fauxqs) : IDisposable
     private async Task<SqsQueue> SetUpQueueAsync(SqsSetupOptions? options = null)
     {
         using var s3 = fauxqs.CreateS3Client();
-        await new SqsSetup(s3, _sqs).EnsureAsync(null, new SqsLocation(_name, null), options ?? SqsSetupOptions.Default, _ct);
-        return new SqsQueue(_sqs, new SqsLocation(_name, null), retryBaseDelay: TimeSpan.FromMilliseconds(10));
+        await new SqsSetup(s3, _sqs).EnsureAsync(null, new SqsQueueLocation(_name, null), options ?? SqsSetupOptions.Default, _ct);
+        return new SqsQueue(_sqs, new SqsQueueLocation(_name, null), retryBaseDelay: TimeSpan.FromMilliseconds(10));
     }
 
     private async Task<List<QueuedFile>> ReceiveAtLeastAsync(SqsQueue queue, int count)

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Amazon.Runtime;
 
-namespace AkkaIngestion.Aws.Tests.Fauxqs;
+namespace AkkaIngestion.EndToEnd.Aws.Fauxqs;
 
 /// <summary>
 /// Stands in for the conditional PutObject that S3 has and fauxqs 2.4.1 lacks (it ignores If-Match and If-None-Match on

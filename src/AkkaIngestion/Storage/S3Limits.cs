@@ -1,4 +1,4 @@
-namespace AkkaIngestion.Aws.Storage;
+namespace AkkaIngestion.Storage;
 
 /// <summary>S3's multipart rules, and the part size that follows from them for an expected length.</summary>
 internal static class S3Limits

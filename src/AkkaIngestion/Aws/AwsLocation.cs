@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace AkkaIngestion.Aws;
 
 /// <summary>A bucket and the folder inside it that a store's keys are relative to ("" = the bucket's root).</summary>
-public sealed record S3Location(string Bucket, string Prefix)
+public sealed record S3StoreLocation(string Bucket, string Prefix)
 {
     public string ObjectKey(string relativeKey) => Prefix.Length == 0 ? relativeKey : Prefix + "/" + relativeKey;
 
@@ -11,7 +11,7 @@ public sealed record S3Location(string Bucket, string Prefix)
 }
 
 /// <summary>A queue by name, with its URL when the user gave one (a URL can name a queue in another account).</summary>
-public sealed record SqsLocation(string QueueName, string? QueueUrl)
+public sealed record SqsQueueLocation(string QueueName, string? QueueUrl)
 {
     public string DeadLetterQueueName => QueueName + "-dlq";
 
@@ -27,7 +27,7 @@ public static partial class AwsLocation
         text is not null && (text.StartsWith("sqs://", StringComparison.OrdinalIgnoreCase) || LooksLikeQueueUrl(text));
 
     /// <summary>s3://bucket[/prefix]; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
-    public static S3Location ParseS3(string text)
+    public static S3StoreLocation ParseS3(string text)
     {
         if (!IsS3(text))
             throw new ArgumentException($"'{text}' is not an S3 location: expected s3://bucket[/prefix]");
@@ -40,11 +40,11 @@ public static partial class AwsLocation
                 $"'{text}': '{bucket}' is not a valid bucket name (3-63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit)");
         if (prefix.Contains("//") || prefix.Split('/').Any(segment => segment is "." or ".."))
             throw new ArgumentException($"'{text}': the prefix '{prefix}' has an empty, '.' or '..' folder");
-        return new S3Location(bucket, prefix);
+        return new S3StoreLocation(bucket, prefix);
     }
 
     /// <summary>sqs://queue-name or a full queue URL (https://sqs.region.amazonaws.com/account/name).</summary>
-    public static SqsLocation ParseSqs(string text)
+    public static SqsQueueLocation ParseSqs(string text)
     {
         string name;
         string? url = null;
@@ -71,7 +71,7 @@ public static partial class AwsLocation
         if (!QueueName().IsMatch(name))
             throw new ArgumentException(
                 $"'{text}': '{name}' is not a valid queue name (1-80 letters, digits, '-' or '_'; the '-dlq' queue beside it needs 4 more)");
-        return new SqsLocation(name, url);
+        return new SqsQueueLocation(name, url);
     }
 
     private static bool LooksLikeQueueUrl(string text) =>

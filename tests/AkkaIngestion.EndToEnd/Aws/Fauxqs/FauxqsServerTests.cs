@@ -1,9 +1,9 @@
-using AkkaIngestion.Aws.Queueing;
+using AkkaIngestion.Queueing;
 using Amazon.S3;
 using Amazon.SQS;
 using Xunit;
 
-namespace AkkaIngestion.Aws.Tests.Fauxqs;
+namespace AkkaIngestion.EndToEnd.Aws.Fauxqs;
 
 [Collection(FauxqsCollection.Name)]
 public sealed class FauxqsServerTests(FauxqsServer fauxqs)
@@ -32,7 +32,7 @@ public sealed class FauxqsServerTests(FauxqsServer fauxqs)
             using var sqs = AwsClientFactory.CreateSqs(settings);
 
             Assert.True(((AmazonS3Config)s3.Config).ForcePathStyle);
-            await new SqsSetup(s3, sqs).EnsureAsync(new S3Location(bucket, ""), new SqsLocation(bucket, null), SqsSetupOptions.Default, ct.Token);
+            await new SqsSetup(s3, sqs).EnsureAsync(new S3StoreLocation(bucket, ""), new SqsQueueLocation(bucket, null), SqsSetupOptions.Default, ct.Token);
             await s3.GetBucketLocationAsync(bucket, ct.Token);
             await sqs.GetQueueUrlAsync(bucket, ct.Token);
         }

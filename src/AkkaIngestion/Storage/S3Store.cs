@@ -1,3 +1,4 @@
+using AkkaIngestion.Aws;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -9,7 +10,7 @@ using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AkkaIngestion.Aws.Storage;
+namespace AkkaIngestion.Storage;
 
 /// <summary>How uploads are cut into parts; the defaults suit hour files of tens to hundreds of MiB.</summary>
 /// <param name="DefaultPartSize">Part size when the length is unknown (S3 allows 5 MiB to 5 GiB, 10,000 parts).</param>
@@ -25,11 +26,11 @@ public sealed class S3Store : IObjectStore
     private const string TextPlain = "text/plain; charset=utf-8";
 
     private readonly IAmazonS3 _s3;
-    private readonly S3Location _location;
+    private readonly S3StoreLocation _location;
     private readonly S3UploadOptions _uploadOptions;
     private readonly ILogger _logger;
 
-    public S3Store(IAmazonS3 s3, S3Location location, S3UploadOptions? uploadOptions = null, ILogger<S3Store>? logger = null)
+    public S3Store(IAmazonS3 s3, S3StoreLocation location, S3UploadOptions? uploadOptions = null, ILogger<S3Store>? logger = null)
     {
         _s3 = s3;
         _location = location;
