@@ -7,6 +7,7 @@ var root = new RootCommand("akka-ingest: mirrors hourly archive files (GH Archiv
     RunCommand.Create(),
     StatusCommand.Create(),
     VerifyCommand.Create(),
+    SetupCommand.Create(),
     ArchiveSimCommand.Create(),
 };
 

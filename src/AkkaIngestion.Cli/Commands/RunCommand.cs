@@ -71,9 +71,9 @@ internal static class RunCommand
         var plan = new RunPlan([feed], from, to);
 
         var store = Backends.OpenStore(options.Store);
-        await store.CheckReachableAsync(cancellationToken);
-        // Read before anything starts: an unreadable bookmark stops the run here, untouched.
+        // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
         await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+        await store.CheckReachableAsync(cancellationToken);
         var queue = Backends.OpenQueue(options.Queue, options);
 
         var json = parsed.GetValue(NodeSettings.Json);

@@ -15,9 +15,8 @@ public static class AwsClientFactory
     public static IAmazonS3 CreateS3(AwsClientSettings? settings = null)
     {
         var config = new AmazonS3Config();
-        Configure(config, settings);
-        // A custom endpoint (emulator, MinIO) rarely resolves bucket sub-domains; the SDK already picked it up from the
-        // environment when ServiceURL reads non-null here.
+        Configure(config, settings, "AWS_ENDPOINT_URL_S3");
+        // A custom endpoint (emulator, MinIO) rarely resolves bucket sub-domains.
         config.ForcePathStyle = !string.IsNullOrEmpty(config.ServiceURL);
         return settings?.Credentials is { } credentials ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
     }
@@ -25,22 +24,31 @@ public static class AwsClientFactory
     public static IAmazonSQS CreateSqs(AwsClientSettings? settings = null)
     {
         var config = new AmazonSQSConfig();
-        Configure(config, settings);
+        Configure(config, settings, "AWS_ENDPOINT_URL_SQS");
         return settings?.Credentials is { } credentials ? new AmazonSQSClient(credentials, config) : new AmazonSQSClient(config);
     }
 
-    private static void Configure(ClientConfig config, AwsClientSettings? settings)
+    private static void Configure(ClientConfig config, AwsClientSettings? settings, string serviceEndpointVariable)
     {
-        // ServiceURL and RegionEndpoint exclude each other in the SDK: setting the region clears any endpoint already
-        // read (even one the SDK took from AWS_ENDPOINT_URL*), so the region goes first, or only signs requests.
-        if (settings?.EndpointUrl is { } endpoint)
+        // The SDK resolves AWS_ENDPOINT_URL* only in some code paths (measured: the global AWS_ENDPOINT_URL was ignored
+        // for S3), so the documented variables are read here: the service's own first, then the global one.
+        var endpoint = settings?.EndpointUrl
+            ?? NonEmpty(Environment.GetEnvironmentVariable(serviceEndpointVariable))
+            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"));
+        var region = settings?.Region
+            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_REGION"))
+            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+        // ServiceURL and RegionEndpoint exclude each other in the SDK: with an endpoint the region only signs requests.
+        if (endpoint is not null)
         {
             config.ServiceURL = endpoint;
-            if (settings.Region is { } signingRegion) config.AuthenticationRegion = signingRegion;
+            config.AuthenticationRegion = region ?? "us-east-1";
         }
-        else if (settings?.Region is { } region)
+        else if (region is not null)
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
         }
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

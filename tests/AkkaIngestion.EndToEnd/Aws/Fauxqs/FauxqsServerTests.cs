@@ -1,3 +1,4 @@
+using AkkaIngestion.Aws;
 using AkkaIngestion.Queueing;
 using Amazon.S3;
 using Amazon.SQS;

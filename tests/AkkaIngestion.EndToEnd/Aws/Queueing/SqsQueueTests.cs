@@ -1,6 +1,6 @@
+using AkkaIngestion.Aws;
 using AkkaIngestion.Queueing;
 using AkkaIngestion.EndToEnd.Aws.Fauxqs;
-using AkkaIngestion.Queueing;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Xunit;

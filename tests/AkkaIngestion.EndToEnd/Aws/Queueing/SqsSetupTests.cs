@@ -1,3 +1,4 @@
+using AkkaIngestion.Aws;
 using AkkaIngestion.Queueing;
 using AkkaIngestion.EndToEnd.Aws.Fauxqs;
 using Amazon.S3;

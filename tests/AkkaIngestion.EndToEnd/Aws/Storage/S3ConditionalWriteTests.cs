@@ -1,3 +1,4 @@
+using AkkaIngestion.Aws;
 using AkkaIngestion.Storage;
 using AkkaIngestion.EndToEnd.Aws.Fauxqs;
 using Amazon.S3;

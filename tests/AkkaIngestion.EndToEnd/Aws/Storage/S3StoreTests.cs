@@ -1,7 +1,7 @@
+using AkkaIngestion.Aws;
 using System.Security.Cryptography;
 using AkkaIngestion.Storage;
 using AkkaIngestion.EndToEnd.Aws.Fauxqs;
-using AkkaIngestion.Storage;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;

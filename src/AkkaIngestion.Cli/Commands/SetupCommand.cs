@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Amazon.Runtime;
+using AkkaIngestion.Aws;
+using AkkaIngestion.Queueing;
+
+namespace AkkaIngestion.Cli.Commands;
+
+/// <summary><c>akka-ingest setup</c>: creates the bucket, the queue and its dead-letter queue, or checks that they fit.</summary>
+internal static class SetupCommand
+{
+    private static readonly Option<string> Store = new("--store")
+    {
+        Description = "The bucket (and prefix) files go to: s3://bucket[/prefix]",
+        Required = true,
+    };
+
+    private static readonly Option<string> Queue = new("--queue")
+    {
+        Description = "The queue: sqs://name or its URL; its dead letters go to <name>-dlq",
+        Required = true,
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("setup", "Create the S3 bucket, the SQS queue (visibility 300 s) and its dead-letter queue (after 5 receives); a second run changes nothing")
+        {
+            Store, Queue,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            try
+            {
+                var store = AwsLocation.ParseS3(parsed.GetRequiredValue(Store));
+                var queue = AwsLocation.ParseSqs(parsed.GetRequiredValue(Queue));
+                var setup = new SqsSetup(AwsClientFactory.CreateS3(), AwsClientFactory.CreateSqs());
+                var report = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, cancellationToken);
+                Console.Out.WriteLine(report.Changed ? $"setup: {report}" : $"setup: {store} and {queue} already set up; nothing changed");
+                return Cli.Ok;
+            }
+            catch (Exception e) when (e is ArgumentException or SetupConflictException)
+            {
+                return Cli.UsageError(command, e.Message);
+            }
+            catch (AmazonServiceException e)
+            {
+                return Cli.UsageError(command, $"{e.GetType().Name.Replace("Exception", "")}: {e.Message}");
+            }
+            catch (AmazonClientException e)
+            {
+                return Cli.UsageError(command, e.Message);
+            }
+        });
+        return command;
+    }
+}
