@@ -27,7 +27,7 @@ public static class ArchiveGenerator
     /// <param name="sizeBytes">Size of each file on disk; below the gzip framing (about 60 bytes) the file is that framing.</param>
     /// <param name="naming">File names; GH Archive's when null.</param>
     public static IReadOnlyList<GeneratedFile> Generate(string root, DateTime fromHour, DateTime toHour, long sizeBytes,
-        IReadOnlyCollection<DateTime> missingHours, HourFileNaming? naming = null)
+        IReadOnlyCollection<DateTime> missingHours, HourFileNaming? naming = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         ArgumentNullException.ThrowIfNull(missingHours);
@@ -48,7 +48,7 @@ public static class ArchiveGenerator
             var path = Path.Combine(root, name);
             var header = GzipHeader(hour, sizeBytes);
             var written = !IsAlreadyThere(path, header, sizeBytes);
-            if (written) WriteFile(path, hour, header, sizeBytes);
+            if (written) WriteFile(path, hour, header, sizeBytes, cancellationToken);
             files.Add(new GeneratedFile(hour, name, path, new FileInfo(path).Length, written));
         }
         return files;
@@ -67,40 +67,52 @@ public static class ArchiveGenerator
         return stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && start.AsSpan().SequenceEqual(header);
     }
 
-    private static void WriteFile(string path, DateTime hour, byte[] header, long sizeBytes)
+    private static void WriteFile(string path, DateTime hour, byte[] header, long sizeBytes, CancellationToken cancellationToken)
     {
-        var (payloadLength, blockCount) = Layout(header.Length, sizeBytes);
         // Written beside the target and moved into place, so a server or a reader never sees half a file.
         var temporary = path + ".partial";
-        using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+        try
         {
-            output.Write(header);
-            var random = new Xoshiro256StarStar((ulong)hour.Ticks ^ (ulong)sizeBytes * 0x9E3779B97F4A7C15UL);
-            var crc = new Crc32();
-            var block = new byte[StoredBlockHeaderLength + MaxStoredBlock + sizeof(ulong)];
-            var remaining = payloadLength;
-            for (long index = 0; index < blockCount; index++)
-            {
-                // Spreads the payload over exactly blockCount blocks, so the file length is exact even when the last is short.
-                var blocksLeft = blockCount - index;
-                var length = (int)((remaining + blocksLeft - 1) / blocksLeft);
-                block[0] = (byte)(blocksLeft == 1 ? 1 : 0); // BFINAL on the last block, BTYPE 00 (stored).
-                BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(1), (ushort)length);
-                BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(3), (ushort)~length);
-                var data = block.AsSpan(StoredBlockHeaderLength, length);
-                random.Fill(block.AsSpan(StoredBlockHeaderLength, (length + 7) & ~7));
-                crc.Append(data);
-                output.Write(block, 0, StoredBlockHeaderLength + length);
-                remaining -= length;
-            }
-            Span<byte> trailer = stackalloc byte[TrailerLength];
-            BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc.GetCurrentHashAsUInt32());
-            BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], (uint)payloadLength);
-            output.Write(trailer);
+            WriteGzip(temporary, hour, header, sizeBytes, cancellationToken);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
         }
         // GH Archive publishes an hour shortly after it ends; a fixed time also keeps ETag and Last-Modified stable.
         File.SetLastWriteTimeUtc(temporary, hour.AddHours(1));
         File.Move(temporary, path, overwrite: true);
+    }
+
+    private static void WriteGzip(string temporary, DateTime hour, byte[] header, long sizeBytes, CancellationToken cancellationToken)
+    {
+        var (payloadLength, blockCount) = Layout(header.Length, sizeBytes);
+        using var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
+        output.Write(header);
+        var random = new Xoshiro256StarStar((ulong)hour.Ticks ^ (ulong)sizeBytes * 0x9E3779B97F4A7C15UL);
+        var crc = new Crc32();
+        var block = new byte[StoredBlockHeaderLength + MaxStoredBlock + sizeof(ulong)];
+        var remaining = payloadLength;
+        for (long index = 0; index < blockCount; index++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Spreads the payload over exactly blockCount blocks, so the file length is exact even when the last is short.
+            var blocksLeft = blockCount - index;
+            var length = (int)((remaining + blocksLeft - 1) / blocksLeft);
+            block[0] = (byte)(blocksLeft == 1 ? 1 : 0); // BFINAL on the last block, BTYPE 00 (stored).
+            BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(1), (ushort)length);
+            BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(3), (ushort)~length);
+            var data = block.AsSpan(StoredBlockHeaderLength, length);
+            random.Fill(block.AsSpan(StoredBlockHeaderLength, (length + 7) & ~7));
+            crc.Append(data);
+            output.Write(block, 0, StoredBlockHeaderLength + length);
+            remaining -= length;
+        }
+        Span<byte> trailer = stackalloc byte[TrailerLength];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc.GetCurrentHashAsUInt32());
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], (uint)payloadLength);
+        output.Write(trailer);
     }
 
     private static long FileLength(int headerLength, long sizeBytes)

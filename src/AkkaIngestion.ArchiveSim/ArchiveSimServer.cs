@@ -15,7 +15,7 @@ namespace AkkaIngestion.ArchiveSim;
 public sealed class ArchiveSimServer : IAsyncDisposable
 {
     /// <summary>Long throttled downloads must not hold up a test's teardown; after this they are cut.</summary>
-    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(1);
 
     private readonly WebApplication app;
     private readonly Lazy<Task> stopping;
@@ -58,6 +58,7 @@ public sealed class ArchiveSimServer : IAsyncDisposable
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
             .SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownGrace);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -117,6 +117,18 @@ public sealed class ArchiveGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void A_cancelled_run_leaves_no_partial_file_behind()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            ArchiveGenerator.Generate(temp.Path, Hour(2020, 1, 1, 0), Hour(2020, 1, 1, 0), 1_000_000, [], cancellationToken: cancelled.Token));
+
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
     public void The_last_hour_before_the_first_is_refused()
     {
         Assert.Throws<ArgumentException>(() =>
