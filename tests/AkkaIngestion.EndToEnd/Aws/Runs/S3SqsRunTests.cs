@@ -53,7 +53,10 @@ public sealed class S3SqsRunTests(FauxqsServer fauxqs) : IDisposable
         foreach (var poison in new[] { "../../etc/passwd", "http://evil/x", "junk" })
             await _sqs.SendMessageAsync(new SendMessageRequest(queueUrl, poison)
             {
-                MessageAttributes = { ["feed"] = new MessageAttributeValue { DataType = "String", StringValue = FeedDefinition.GhArchiveId } },
+                MessageAttributes = new Dictionary<string, MessageAttributeValue>
+                {
+                    ["feed"] = new() { DataType = "String", StringValue = FeedDefinition.GhArchiveId },
+                },
             });
 
         var archive = _temp.Sub("archive");
