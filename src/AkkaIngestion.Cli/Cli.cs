@@ -40,7 +40,6 @@ internal sealed class TerminationSignal : IDisposable
             {
                 if (_source.IsCancellationRequested) return;
                 context.Cancel = true;
-                Console.Error.WriteLine("akka-ingest: stopping: letting downloads in flight finish (Ctrl+C again to quit at once)");
                 _source.Cancel();
             }));
         }

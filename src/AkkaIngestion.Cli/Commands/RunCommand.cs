@@ -89,6 +89,8 @@ internal static class RunCommand
             })
             .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
 
+        using var stopping = cancellationToken.Register(() =>
+            Console.Error.WriteLine("akka-ingest run: stopping: letting downloads in flight finish (Ctrl+C again to quit at once)"));
         RunOutcome outcome;
         if (live)
         {
