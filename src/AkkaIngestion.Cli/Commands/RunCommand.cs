@@ -28,6 +28,26 @@ internal static class RunCommand
         Description = "How often the live edge is probed once caught up, e.g. 30s, 5m (default 5m)",
     };
 
+    private static readonly Option<string?> Feeds = new("--feeds")
+    {
+        Description = "Feeds file (JSON: {\"feeds\": [{\"id\", \"baseUrl\", \"pattern\", \"storePrefix\", \"startHour\", \"pollInterval\"}]}); default: GH Archive at --source",
+    };
+
+    private static readonly Option<int?> ClusterPort = new("--cluster-port")
+    {
+        Description = "Join a cluster, listening on this port (without it the node runs alone)",
+    };
+
+    private static readonly Option<string?> ClusterHost = new("--cluster-host")
+    {
+        Description = "Address other nodes reach this one at (default 127.0.0.1)",
+    };
+
+    private static readonly Option<string?> SeedNodes = new("--seed-nodes")
+    {
+        Description = "Comma-separated host:port of the cluster's seed nodes (default: this node starts the cluster)",
+    };
+
     private static readonly Option<bool> Verbose = new("--verbose")
     {
         Description = "Log every step (info level) even on a terminal",
@@ -37,8 +57,8 @@ internal static class RunCommand
     {
         var command = new Command("run", "Ingest hours from the source into the store: a range with --to, else follow the live edge until Ctrl+C")
         {
-            NodeSettings.Source, NodeSettings.Store, Queue, NodeSettings.From, NodeSettings.To, Workers, PollInterval,
-            NodeSettings.Config, NodeSettings.Json, Verbose,
+            NodeSettings.Source, NodeSettings.Store, Queue, NodeSettings.From, NodeSettings.To, Workers, PollInterval, Feeds,
+            ClusterPort, ClusterHost, SeedNodes, NodeSettings.Config, NodeSettings.Json, Verbose,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -46,7 +66,8 @@ internal static class RunCommand
             {
                 return await RunAsync(parsed, cancellationToken);
             }
-            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException or BookmarkUnreadableException)
+            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException
+                                           or BookmarkUnreadableException or FeedConfigurationException)
             {
                 return Cli.UsageError(command, e.Message);
             }
@@ -66,13 +87,24 @@ internal static class RunCommand
         }
         if (options.Workers is < 1 or > 1024) throw new UsageException($"--workers {options.Workers}: must be between 1 and 1024");
         if (options.PollInterval <= TimeSpan.Zero) throw new UsageException("--poll-interval must be positive");
+        if (parsed.GetValue(ClusterPort) is { } clusterPort) options.Cluster.Port = clusterPort;
+        if (parsed.GetValue(ClusterHost) is { } clusterHost) options.Cluster.Hostname = clusterHost;
+        if (parsed.GetValue(SeedNodes) is { } seeds) options.Cluster.SeedNodes = seeds;
+        if (options.Cluster.Port is < 1 or > 65535) throw new UsageException($"--cluster-port {options.Cluster.Port}: must be 1-65535");
+        AkkaIngestion.Cluster.SeedNodes.Parse(options.Cluster.SeedNodes);
+        if (options.Cluster.Enabled && string.Equals(options.Queue, "memory", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("a cluster needs a shared queue: use --queue sqs://name (the in-process queue lives and dies with one node)");
         var (from, to) = NodeSettings.Range(parsed);
-        var feed = FeedDefinition.GhArchive(NodeSettings.SourceUrl(options), options.PollInterval);
-        var plan = new RunPlan([feed], from, to);
+        var feeds = parsed.GetValue(Feeds) is { } feedsFile
+            ? FeedCatalog.ReadFile(feedsFile, options.PollInterval)
+            : options.Feeds.Count > 0
+                ? FeedCatalog.FromConfiguration(options.Feeds, options.PollInterval)
+                : [FeedDefinition.GhArchive(NodeSettings.SourceUrl(options), options.PollInterval)];
+        var plan = new RunPlan(feeds, from, to, options.Cluster.Enabled);
 
         var store = Backends.OpenStore(options.Store);
         // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
-        await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+        foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
         await store.CheckReachableAsync(cancellationToken);
         var queue = Backends.OpenQueue(options.Queue, options);
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using AkkaIngestion.Admin;
+using AkkaIngestion.Cluster;
 using AkkaIngestion.Downloading;
 using AkkaIngestion.Feeds;
 using AkkaIngestion.Queueing;
@@ -11,10 +12,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AkkaIngestion.Hosting;
 
-/// <summary>What one run of a node does: which feeds, and whether it stops after a range or follows the live edge.</summary>
-public sealed record RunPlan(IReadOnlyList<FeedDefinition> Feeds, DateTime? From, DateTime? To)
+/// <summary>What one run of a node does: which feeds, which hours, and whether the process ends with the range.</summary>
+/// <param name="Clustered">
+/// In a cluster the range bounds the schedulers, but a node keeps serving until it is stopped: the range's end is seen
+/// only by the node that hosts each feed's scheduler.
+/// </param>
+public sealed record RunPlan(IReadOnlyList<FeedDefinition> Feeds, DateTime? From, DateTime? To, bool Clustered = false)
 {
-    public bool IsBounded => To is not null;
+    public bool ExitsWhenDone => To is not null && !Clustered;
 }
 
 /// <summary>
@@ -35,18 +40,39 @@ public static class IngestionHosting
         services.AddSingleton<ProgressBoard>();
         services.AddSingleton<IArchiveSource>(_ =>
             new HttpArchiveSource(HttpArchiveSource.CreateClient(options.Workers + options.ProbeParallelism)));
-        services.AddAkka(SystemName, (builder, provider) => builder
-            .AddHocon(ShutdownHocon(options), HoconAddMode.Prepend)
-            .ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            })
-            .WithActors((system, registry, _) => StartActors(system, registry, provider)));
+        services.AddAkka(SystemName, (builder, provider) =>
+        {
+            builder
+                .AddHocon(ShutdownHocon(options), HoconAddMode.Prepend)
+                .ConfigureLoggers(loggers =>
+                {
+                    loggers.ClearLoggers();
+                    loggers.AddLoggerFactory();
+                });
+            if (options.Cluster.Enabled)
+                builder.WithIngestionCluster(options.Cluster, plan.Feeds, feed => SchedulerProps(provider, feed));
+            else
+                builder.WithActors((system, registry, _) => registry.Register<FeedSchedulers>(
+                    system.ActorOf(FeedSchedulers.Props(plan.Feeds, feed => SchedulerProps(provider, feed)), "feeds")));
+            builder.WithActors((system, registry, _) => StartWorkers(system, registry, provider));
+        });
         return services;
     }
 
-    private static void StartActors(ActorSystem system, IActorRegistry registry, IServiceProvider provider)
+    private static Props SchedulerProps(IServiceProvider provider, FeedDefinition feed)
+    {
+        var options = provider.GetRequiredService<IngestionOptions>();
+        var plan = provider.GetRequiredService<RunPlan>();
+        return FeedScheduler.Props(feed,
+            provider.GetRequiredService<IArchiveSource>(),
+            provider.GetRequiredService<IObjectStore>(),
+            provider.GetRequiredService<IFileQueue>(),
+            FeedSchedulerSettings.From(options, plan.From, plan.To),
+            provider.GetRequiredService<TimeProvider>());
+    }
+
+    /// <summary>This node's part of the download path, and the shutdown order that keeps every file safe.</summary>
+    private static void StartWorkers(ActorSystem system, IActorRegistry registry, IServiceProvider provider)
     {
         var options = provider.GetRequiredService<IngestionOptions>();
         var plan = provider.GetRequiredService<RunPlan>();
@@ -54,10 +80,9 @@ public static class IngestionHosting
         var queue = provider.GetRequiredService<IFileQueue>();
         var source = provider.GetRequiredService<IArchiveSource>();
         var cancellation = provider.GetRequiredService<DownloadCancellation>();
-        var clock = provider.GetRequiredService<TimeProvider>();
 
         var board = provider.GetRequiredService<ProgressBoard>();
-        var progress = system.ActorOf(IngestionProgress.Props(plan.IsBounded ? plan.Feeds.Select(f => f.Id) : [], board), "progress");
+        var progress = system.ActorOf(IngestionProgress.Props(plan.ExitsWhenDone ? plan.Feeds.Select(f => f.Id) : [], board), "progress");
         registry.Register<IngestionProgress>(progress);
 
         var downloaderProps = Downloader.Props(source, store, DownloaderSettings.From(options), cancellation);
@@ -69,18 +94,15 @@ public static class IngestionHosting
             "queue-bridge");
         registry.Register<QueueBridge>(bridge);
 
-        var schedulerSettings = FeedSchedulerSettings.From(options, plan.From, plan.To);
-        var schedulers = system.ActorOf(
-            FeedSchedulers.Props(plan.Feeds, feed => FeedScheduler.Props(feed, source, store, queue, schedulerSettings, clock)),
-            "feeds");
-        registry.Register<FeedSchedulers>(schedulers);
-
+        var schedulers = registry.Get<FeedSchedulers>();
         var shutdown = CoordinatedShutdown.Get(system);
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-downloads", async () =>
         {
             await bridge.Ask<Drained>(new DrainAndStop(options.ShutdownGrace), options.ShutdownGrace + DrainSlack);
             return Akka.Done.Instance;
         });
+        // In a cluster the shard hand-off writes each bookmark (FeedScheduler.HandOff); alone, the node asks for it here.
+        if (options.Cluster.Enabled) return;
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "flush-bookmarks", async () =>
         {
             await Task.WhenAll(plan.Feeds.Select(feed => schedulers.Ask<FeedScheduler.BookmarkFlushed>(

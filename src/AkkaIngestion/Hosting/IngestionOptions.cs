@@ -1,3 +1,5 @@
+using AkkaIngestion.Feeds;
+
 namespace AkkaIngestion.Hosting;
 
 /// <summary>
@@ -54,4 +56,24 @@ public sealed class IngestionOptions
 
     /// <summary>How long a stopping node lets in-flight downloads finish before handing them back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Feeds this node schedules; empty means the one GH Archive feed at <see cref="Source"/>.</summary>
+    public List<FeedOptions> Feeds { get; set; } = [];
+
+    public ClusterSettings Cluster { get; set; } = new();
+}
+
+/// <summary>Joining a cluster; a node without <see cref="Port"/> runs alone.</summary>
+public sealed class ClusterSettings
+{
+    /// <summary>Address this node binds and is reached at.</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>Cluster port; null keeps the node single (no remoting, no cluster).</summary>
+    public int? Port { get; set; }
+
+    /// <summary>Comma-separated host:port of the seed nodes (the first one starts a new cluster when it is this node).</summary>
+    public string SeedNodes { get; set; } = "";
+
+    public bool Enabled => Port is not null;
 }

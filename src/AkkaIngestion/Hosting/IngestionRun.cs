@@ -49,7 +49,7 @@ public static class IngestionRun
             var reporter = onProgress is null ? Task.CompletedTask : ReportAsync(board, onProgress, reporting.Token);
             try
             {
-                if (plan.IsBounded)
+                if (plan.ExitsWhenDone)
                     await progress.Ask<ProgressSnapshot>(IngestionProgress.WhenRangeCompleted.Instance, Timeout.InfiniteTimeSpan, cancellationToken);
                 else
                     await Task.Delay(Timeout.Infinite, cancellationToken);

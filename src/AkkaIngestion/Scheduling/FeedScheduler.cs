@@ -56,6 +56,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     private bool _saving;
     private bool _dirty;
     private bool _completed;
+    private bool _handingOff;
     private DateTimeOffset _probesPausedUntil = DateTimeOffset.MinValue;
     private long _found;
     private long _enqueued;
@@ -217,6 +218,12 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             _flushWaiters.Add(Sender);
             Pump();
         });
+        Receive<Wake>(_ => { });
+        Receive<HandOff>(_ =>
+        {
+            _handingOff = true;
+            Pump();
+        });
     }
 
     private void OnProbeAnswered(ProbeAnswered answer)
@@ -269,7 +276,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     /// <summary>Starts whatever work is possible now: probes, sends, a bookmark write; then notices completion or idleness.</summary>
     private void Pump()
     {
-        if (_completed)
+        if (_completed || _handingOff)
         {
             SaveBookmarkIfNeeded();
             return;
@@ -352,6 +359,12 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             foreach (var waiter in _flushWaiters) waiter.Tell(new BookmarkFlushed(_feed.Id, _stored.Document.SettledThrough));
             _flushWaiters.Clear();
         }
+        if (!_saving && !_dirty && _handingOff)
+        {
+            _log.Info("{0}: bookmark written; handing the feed over to another node", _feed.Id);
+            Context.Stop(Self);
+            return;
+        }
         if (_saving || !_dirty) return;
         var desired = Desired();
         if (desired.SettledThrough == _stored.Document.SettledThrough && desired.Gaps.SequenceEqual(_stored.Document.Gaps))
@@ -427,6 +440,18 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     }
 
     public sealed record BookmarkFlushed(string FeedId, DateTime? SettledThrough);
+
+    /// <summary>Starts the scheduler if it is not running (sharding starts entities on their first message); else nothing.</summary>
+    public sealed record Wake
+    {
+        public static readonly Wake Instance = new();
+    }
+
+    /// <summary>The shard moves to another node: write the bookmark, then stop, so the next owner resumes exactly there.</summary>
+    public sealed record HandOff
+    {
+        public static readonly HandOff Instance = new();
+    }
 
     /// <summary>Published when an hour is recorded as a gap.</summary>
     public sealed record GapRecorded(string FeedId, string FileName);

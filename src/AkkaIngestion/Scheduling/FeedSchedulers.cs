@@ -5,7 +5,8 @@ namespace AkkaIngestion.Scheduling;
 
 /// <summary>
 /// Parent of one <see cref="FeedScheduler"/> per feed on a single node; routes <see cref="ToFeed"/> envelopes to them.
-/// A restarted scheduler reloads its bookmark, so the default restart supervision loses nothing.
+/// A restarted scheduler reloads its bookmark, so the default restart supervision loses nothing. In a cluster the
+/// shard region takes this place under the same registry key and the same envelope.
 /// </summary>
 public sealed class FeedSchedulers : ReceiveActor
 {
@@ -17,10 +18,6 @@ public sealed class FeedSchedulers : ReceiveActor
             if (children.TryGetValue(envelope.FeedId, out var child)) child.Forward(envelope.Message);
             else Sender.Tell(new Status.Failure(new ArgumentException($"no feed named '{envelope.FeedId}'")));
         });
-        Receive<ToEveryFeed>(envelope =>
-        {
-            foreach (var child in children.Values) child.Forward(envelope.Message);
-        });
     }
 
     public static Props Props(IReadOnlyList<FeedDefinition> feeds, Func<FeedDefinition, Props> schedulerProps) =>
@@ -28,7 +25,4 @@ public sealed class FeedSchedulers : ReceiveActor
 
     /// <summary>Delivers <paramref name="Message"/> to the scheduler of <paramref name="FeedId"/>; replies go to the sender.</summary>
     public sealed record ToFeed(string FeedId, object Message);
-
-    /// <summary>Delivers <paramref name="Message"/> to every scheduler; each replies to the sender.</summary>
-    public sealed record ToEveryFeed(object Message);
 }

@@ -1,3 +1,4 @@
+using AkkaIngestion.Feeds;
 using AkkaIngestion.Cli.Commands;
 using Xunit;
 

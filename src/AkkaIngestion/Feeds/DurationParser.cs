@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AkkaIngestion.Cli.Commands;
+namespace AkkaIngestion.Feeds;
 
 /// <summary>Reads durations as people type them on a command line: <c>250ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, <c>1.5s</c>, or <c>00:00:05</c>.</summary>
 public static class DurationParser
