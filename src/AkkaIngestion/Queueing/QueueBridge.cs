@@ -81,7 +81,8 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
         Receive<DrainAndStop>(OnDrainAndStop);
         Receive<GraceExpired>(OnGraceExpired);
         Receive<GetBridgeStatus>(_ => Sender.Tell(new BridgeStatus(
-            _held.Count, _dispatched, Capacity, _stored, _alreadyStored, _deadLettered, _workers, _paused)));
+            _held.Count, _dispatched, Capacity, _stored, _alreadyStored, _deadLettered, _workers, _paused,
+            _held.Count == 0 ? TimeSpan.Zero : DateTimeOffset.UtcNow - _held.Values.Min(h => h.ReceivedAt))));
         Receive<SetWorkers>(OnSetWorkers);
         Receive<PauseDownloads>(_ =>
         {
@@ -430,6 +431,7 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
     private sealed class HeldMessage(QueuedFile message)
     {
         public QueuedFile Message { get; set; } = message;
+        public DateTimeOffset ReceivedAt { get; } = DateTimeOffset.UtcNow;
         public DownloadFile? File { get; set; }
         public HeldState State { get; set; } = HeldState.WaitingForWorker;
     }
@@ -518,8 +520,9 @@ public sealed record GetBridgeStatus
 /// <param name="Capacity">Workers plus prefetch: the most ever held.</param>
 /// <param name="Workers">Downloaders on this node now.</param>
 /// <param name="Paused">No new file is started while true.</param>
+/// <param name="OldestHeld">How long the oldest message held has been held.</param>
 public sealed record BridgeStatus(int InFlight, int Dispatched, int Capacity, long Stored, long AlreadyStored, long DeadLettered,
-    int Workers, bool Paused);
+    int Workers, bool Paused, TimeSpan OldestHeld = default);
 
 /// <summary>Resize this node's download router live; answered with <see cref="WorkersSet"/>.</summary>
 public sealed record SetWorkers(int Workers);
