@@ -120,7 +120,8 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             Start(loaded.Bookmark);
             Become(Running);
             Stash.UnstashAll();
-            Pump();
+            // After the stashed messages: a pause sent while the bookmark was loading is obeyed before any probe.
+            Self.Tell(Resume.Instance);
         });
         // Nothing is probed or written until the bookmark is understood; an operator may be fixing it meanwhile.
         Receive<BookmarkLoadFailed>(failed =>
