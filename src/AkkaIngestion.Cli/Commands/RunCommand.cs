@@ -65,18 +65,7 @@ internal static class RunCommand
             NodeSettings.Source, NodeSettings.Store, Queue, NodeSettings.From, NodeSettings.To, Workers, PollInterval, Feeds,
             ClusterPort, ClusterHost, SeedNodes, Admin, NodeSettings.Config, NodeSettings.Json, Verbose,
         };
-        command.SetAction(async (parsed, cancellationToken) =>
-        {
-            try
-            {
-                return await RunAsync(parsed, cancellationToken);
-            }
-            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException
-                                           or BookmarkUnreadableException or FeedConfigurationException)
-            {
-                return Cli.UsageError(command, e.Message);
-            }
-        });
+        Cli.SetGuardedAction(command, RunAsync);
         return command;
     }
 
