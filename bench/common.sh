@@ -22,6 +22,7 @@ dotnet build "$repo/src/AkkaIngestion.Cli/AkkaIngestion.Cli.csproj" -c Release -
 work=$(mktemp -d "${TMPDIR:-/tmp}/akka-ingest-bench.XXXXXX")
 sim_pid=""
 cleanup() {
+  stop_fauxqs
   if [ -n "$sim_pid" ]; then
     kill "$sim_pid" 2>/dev/null || true
     wait "$sim_pid" 2>/dev/null || true
@@ -78,3 +79,56 @@ seconds() {
 
 # json_field FILE NAME: a field of the one-line JSON summary akka-ingest prints last with --json
 json_field() { python3 -c "import sys, json; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])" "$1" "$2"; }
+
+# The S3/SQS benchmarks use the tests' server: fauxqs from npm in <repo>/.tools/fauxqs (same pinned versions as
+# tests/AkkaIngestion.EndToEnd/Aws/Fauxqs/FauxqsServer.cs, read from there), pinned to 127.0.0.1 by the same .mjs.
+fauxqs_source="$repo/tests/AkkaIngestion.EndToEnd/Aws/Fauxqs"
+fauxqs_dir="$repo/.tools/fauxqs"
+fauxqs_pid=""
+bench_tool="$repo/bench/AkkaIngestion.Bench/bin/Release/net10.0/akka-ingest-bench"
+
+ensure_fauxqs() {
+  local fauxqs_version node_major
+  fauxqs_version=$(grep -oP 'FauxqsVersion = "\K[^"]+' "$fauxqs_source/FauxqsServer.cs")
+  node_major=$(grep -oP 'NodeMajor = "\K[^"]+' "$fauxqs_source/FauxqsServer.cs")
+  if [ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['version'])" "$fauxqs_dir/node_modules/fauxqs/package.json" 2>/dev/null)" != "$fauxqs_version" ] \
+     || [ ! -x "$fauxqs_dir/node_modules/.bin/node" ]; then
+    need_tool npm npm
+    echo "installing node@$node_major fauxqs@$fauxqs_version into $fauxqs_dir" >&2
+    mkdir -p "$fauxqs_dir"
+    npm install --prefix "$fauxqs_dir" --no-audit --no-fund "node@$node_major" "fauxqs@$fauxqs_version" >/dev/null
+  fi
+}
+
+# start_fauxqs: a fresh fauxqs (empty S3 storage under $work) on a free loopback port; exports the AWS_* variables
+# akka-ingest and the bench tool read. Its stdin is a FIFO this script holds open, so it also ends if we are killed.
+start_fauxqs() {
+  stop_fauxqs
+  rm -rf "$work/fauxqs" && mkdir -p "$work/fauxqs/s3"
+  [ -p "$work/fauxqs.stdin" ] || mkfifo "$work/fauxqs.stdin"
+  exec 9<>"$work/fauxqs.stdin"
+  local port
+  port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+  (cd "$work/fauxqs" && FAUXQS_PORT=$port FAUXQS_S3_STORAGE_DIR="$work/fauxqs/s3" FAUXQS_DEFAULT_REGION=us-east-1 FAUXQS_LOGGER=false \
+    exec "$fauxqs_dir/node_modules/.bin/node" --import "file://$fauxqs_source/loopback-only.mjs" \
+      "$fauxqs_dir/node_modules/fauxqs/dist/server.js" <"$work/fauxqs.stdin" >"$work/fauxqs.log" 2>&1) &
+  fauxqs_pid=$!
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "$AWS_ENDPOINT_URL/health" && return 0
+    kill -0 "$fauxqs_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "fauxqs did not start: $(cat "$work/fauxqs.log")" >&2
+  exit 1
+}
+
+stop_fauxqs() {
+  if [ -n "$fauxqs_pid" ]; then
+    kill "$fauxqs_pid" 2>/dev/null || true
+    wait "$fauxqs_pid" 2>/dev/null || true
+    fauxqs_pid=""
+  fi
+}
+
+build_bench_tool() { dotnet build "$repo/bench/AkkaIngestion.Bench/AkkaIngestion.Bench.csproj" -c Release -nologo -v quiet >/dev/null; }
