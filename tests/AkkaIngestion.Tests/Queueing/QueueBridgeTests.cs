@@ -65,7 +65,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(names.Order(), settled.Select(s => s.FileName).Order());
         Assert.All(settled, s => Assert.Equal(FileSettlement.Stored, s.Settlement));
         var final = await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault);
-        Assert.Equal(new BridgeStatus(0, 0, 4, files, 0, 0), final);
+        Assert.Equal(new BridgeStatus(0, 0, 4, files, 0, 0, 3, false), final);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(FileSettlement.AlreadyStored, _settled.ExpectMsg<FileSettled>().Settlement);
         Assert.Equal(new InProcessQueueCounts(0, 0, 0), _queue.Counts);
-        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 1, 0), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
+        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 1, 0, 1, false), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(("2015-01-01-15.json.gz", "HTTP 404 for a week"), (dead.Body, dead.Reason));
         var record = ReadRecord(Feed.DeadLetterKey("2015-01-01-15.json.gz"));
         Assert.Equal((Feed.Id, "2015-01-01-15.json.gz", "HTTP 404 for a week", 1), (record.FeedId, record.FileName, record.Reason, record.ReceiveCount));
-        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 0, 1), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
+        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 0, 1, 1, false), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
     }
 
     [Fact]
