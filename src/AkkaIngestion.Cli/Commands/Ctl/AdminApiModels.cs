@@ -1,7 +1,7 @@
 namespace AkkaIngestion.Cli.Commands.Ctl;
 
 // The admin API's answers (/work/admin-api.md), read leniently: a field the endpoint leaves out keeps its default, so
-// an older or newer node still renders. --json prints the endpoint's own JSON, never these.
+// an older or newer node still renders; a feed whose scheduler did not answer has null counters. --json prints the endpoint's own JSON, never these.
 
 public sealed record ClusterState(string Mode = "", string? Self = null, string? Leader = null,
     IReadOnlyList<ClusterMember>? Members = null, IReadOnlyList<string>? Unreachable = null);
@@ -23,8 +23,8 @@ public sealed record IngestState(string Node = "", IReadOnlyList<FeedState>? Fee
     IReadOnlyList<DeadLetterEntry>? DeadLetters = null);
 
 public sealed record FeedState(string FeedId = "", string? Bookmark = null, string? EnqueuedThrough = null, string? SettledThrough = null,
-    double? LagHours = null, int ProbesInFlight = 0, int Outstanding = 0, long Found = 0, long Enqueued = 0,
-    IReadOnlyList<string>? Gaps = null, long GapsRecorded = 0, long GapsFilled = 0, IReadOnlyList<string>? WaitingAtEdge = null,
+    double? LagHours = null, int? ProbesInFlight = null, int? Outstanding = null, long? Found = null, long? Enqueued = null,
+    IReadOnlyList<string>? Gaps = null, long? GapsRecorded = null, long? GapsFilled = null, IReadOnlyList<string>? WaitingAtEdge = null,
     bool RangeCompleted = false, bool Paused = false, string? LastError = null, bool Reachable = true);
 
 public sealed record DownloadState(int Workers = 0, int InFlight = 0, int Dispatched = 0, int Capacity = 0, long Stored = 0,
@@ -37,7 +37,7 @@ public sealed record ThroughputBucket(DateTimeOffset At = default, double BytesP
 
 public sealed record RecentEvent(DateTimeOffset At = default, string Level = "", string Message = "");
 
-public sealed record DeadLetterEntry(string Feed = "", string File = "", string Reason = "", DateTimeOffset? At = null);
+public sealed record DeadLetterEntry(string Feed = "", string File = "", string? Reason = null, DateTimeOffset? At = null);
 
 public sealed record PauseAnswer(IReadOnlyList<string>? Paused = null, bool DownloadsPaused = false);
 

@@ -30,7 +30,7 @@ internal static class IngestCommand
         foreach (var feed in state.Feeds ?? [])
         {
             feeds.AddRow(Markup.Escape(feed.FeedId), Markup.Escape(feed.Bookmark ?? "(none yet)"), Lag(feed.LagHours),
-                $"{feed.Outstanding} files, {feed.ProbesInFlight} probes", (feed.Gaps?.Count ?? 0).ToString(CultureInfo.InvariantCulture),
+                $"{Count(feed.Outstanding)} files, {Count(feed.ProbesInFlight)} probes", (feed.Gaps?.Count ?? 0).ToString(CultureInfo.InvariantCulture),
                 deadLetters.Count(d => d.Feed == feed.FeedId).ToString(CultureInfo.InvariantCulture), Markup.Escape(StateOf(feed)));
         }
         ctl.Console.Write(feeds);
@@ -43,10 +43,12 @@ internal static class IngestCommand
                      $"{downloads.DeadLettered} dead-lettered{rate}");
         }
         foreach (var letter in deadLetters)
-            ctl.Line($"dead letter: {letter.Feed} {letter.File}: {letter.Reason}");
+            ctl.Line($"dead letter: {letter.Feed} {letter.File}" + (string.IsNullOrEmpty(letter.Reason) ? "" : ": " + letter.Reason));
         foreach (var recent in (state.Recent ?? []).TakeLast(5))
             ctl.Line($"{recent.Level} {recent.At.ToString("u", CultureInfo.InvariantCulture)}: {recent.Message}");
     }
+
+    private static string Count(int? count) => count?.ToString(CultureInfo.InvariantCulture) ?? "?";
 
     private static string Lag(double? hours) => hours switch
     {
