@@ -29,6 +29,7 @@ public sealed class CtlProcessTests : IAsyncLifetime
             # a comment, then a blank line
 
             actor count --json
+            help
             ingest status
             workers set nine
             ctl workers set 5
@@ -42,6 +43,7 @@ public sealed class CtlProcessTests : IAsyncLifetime
         Assert.True(exitCode == 2, $"exit {exitCode}\n{ctl.Stdout}\n{ctl.Stderr}");
         Assert.DoesNotContain("ctl 127.0.0.1", ctl.Stdout);
         Assert.Contains("\"count\": 123", ctl.Stdout);
+        Assert.Contains("Usage:\n  akka-ingest ctl [command] [options]", ctl.Stdout);
         Assert.Contains("downloads: running, 8 workers", ctl.Stdout);
         Assert.Contains("workers: 5", ctl.Stdout);
         var error = Assert.Single(ctl.Stderr.Trim().Split('\n'));

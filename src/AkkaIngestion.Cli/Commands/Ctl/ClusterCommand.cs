@@ -20,7 +20,7 @@ internal static class ClusterCommand
             {
                 var table = new Table().Border(TableBorder.Rounded)
                     .Title(Markup.Escape($"{cluster.Mode} mode, seen from {cluster.Self ?? ctl.Admin.Node.Display}"))
-                    .AddColumns("address", "status", "roles", "reachable", "");
+                    .AddColumn(new TableColumn("address").NoWrap()).AddColumns("status", "roles", "reachable", "");
                 foreach (var member in cluster.Members ?? [])
                 {
                     var marks = new[] { member.Address == cluster.Leader ? "leader" : null, member.Address == cluster.Self ? "self" : null };

@@ -53,7 +53,8 @@ internal static class CtlShell
             var parsed = root.Parse([.. verbPath, .. sessionWords.Where(w => !words.Contains(w.Option)).SelectMany(w => w.Words), .. words]);
             int exitCode;
             if (parsed.Errors.Count > 0) exitCode = CtlVerb.Fail(error, parsed.Errors[0].Message, Cli.Usage);
-            else if (parsed.CommandResult == parsed.GetResult(session.CommandResult.Command)) exitCode = CtlVerb.Fail(error, "a verb is needed; 'help' lists them", Cli.Usage);
+            // Options alone would run this prompt again, inside itself.
+            else if (parsed.Action == session.Action) exitCode = CtlVerb.Fail(error, "a verb is needed; 'help' lists them", Cli.Usage);
             else exitCode = await parsed.InvokeAsync(session.InvocationConfiguration, cancellationToken);
             worst = Math.Max(worst, exitCode);
         }

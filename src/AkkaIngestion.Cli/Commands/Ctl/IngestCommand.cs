@@ -26,11 +26,11 @@ internal static class IngestCommand
     {
         var deadLetters = state.DeadLetters ?? [];
         var feeds = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(state.Node))
-            .AddColumns("feed", "bookmark", "lag", "in flight", "gaps", "dead letters", "state");
+            .AddColumn("feed").AddColumn(new TableColumn("bookmark").NoWrap()).AddColumns("lag", "in flight", "probes", "gaps", "dead letters", "state");
         foreach (var feed in state.Feeds ?? [])
         {
             feeds.AddRow(Markup.Escape(feed.FeedId), Markup.Escape(feed.Bookmark ?? "(none yet)"), Lag(feed.LagHours),
-                $"{Count(feed.Outstanding)} files, {Count(feed.ProbesInFlight)} probes", (feed.Gaps?.Count ?? 0).ToString(CultureInfo.InvariantCulture),
+                Count(feed.Outstanding), Count(feed.ProbesInFlight), (feed.Gaps?.Count ?? 0).ToString(CultureInfo.InvariantCulture),
                 deadLetters.Count(d => d.Feed == feed.FeedId).ToString(CultureInfo.InvariantCulture), Markup.Escape(StateOf(feed)));
         }
         ctl.Console.Write(feeds);
