@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AkkaIngestion.Cli;
 using AkkaIngestion.Cli.Commands;
+using AkkaIngestion.Cli.Commands.Ctl;
 
 var root = new RootCommand("akka-ingest: mirrors hourly archive files (GH Archive first) into a directory or S3, correct to the last byte.")
 {
@@ -9,6 +10,8 @@ var root = new RootCommand("akka-ingest: mirrors hourly archive files (GH Archiv
     VerifyCommand.Create(),
     SetupCommand.Create(),
     ArchiveSimCommand.Create(),
+    CtlCommand.Create(),
+    CompletionCommand.Create(),
 };
 
 var parsed = root.Parse(args);
