@@ -43,8 +43,14 @@ internal static class Cli
         return Usage;
     }
 
-    private static string VerbPath(Command command) =>
-        command is RootCommand ? "akka-ingest" : "akka-ingest " + command.Name;
+    /// <summary>The whole verb, e.g. "akka-ingest ctl workers set", so the line says which command it is about.</summary>
+    private static string VerbPath(Command command)
+    {
+        var names = new List<string>();
+        for (Symbol? symbol = command; symbol is Command { } current and not RootCommand; symbol = current.Parents.FirstOrDefault())
+            names.Insert(0, current.Name);
+        return string.Join(' ', ["akka-ingest", .. names]);
+    }
 }
 
 /// <summary>
