@@ -1,16 +1,18 @@
+using System.Reflection;
+
 namespace AkkaIngestion.Admin;
 
-/// <summary>The live status page served at GET / (Admin/StatusPage/index.html, embedded: one file, no build step).</summary>
+/// <summary>The live status page: one HTML file embedded in the assembly, served at "/".</summary>
 public static class StatusPage
 {
-    public const string ResourceName = "AkkaIngestion.StatusPage.html";
+    private const string ResourceName = "AkkaIngestion.StatusPage.html";
 
     public static string Html { get; } = Load();
 
     private static string Load()
     {
-        using var stream = typeof(StatusPage).Assembly.GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"the embedded resource {ResourceName} is missing from {typeof(StatusPage).Assembly.GetName().Name}");
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"the status page resource {ResourceName} is missing from the build");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
