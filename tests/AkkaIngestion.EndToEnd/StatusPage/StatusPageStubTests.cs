@@ -10,7 +10,8 @@ public class StatusPageStubTests(Chromium chromium, ITestOutputHelper output)
 {
     private const string Self = "akka.tcp://akka-ingest@127.0.0.1:4701";
     private const string Peer = "akka.tcp://akka-ingest@127.0.0.1:4702";
-    private static readonly DateTime Now = new(2026, 11, 24, 20, 0, 0, DateTimeKind.Utc);
+    /// <summary>On a 5 s bucket boundary, as the node's samples are; recent, as the chart shows the last 10 minutes of the node's clock.</summary>
+    private static readonly DateTime Now = new(DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond / 5 * 5 * TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
     private static object Ingest(string bookmark, int stored, int samples, bool completed, bool paused) => new
     {

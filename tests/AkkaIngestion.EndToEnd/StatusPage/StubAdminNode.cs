@@ -54,7 +54,7 @@ internal sealed class StubAdminNode : IAsyncDisposable
         if (path == "/")
         {
             context.Response.ContentType = "text/html; charset=utf-8";
-            await context.Response.WriteAsync(Admin.StatusPage.Html);
+            await context.Response.WriteAsync(global::AkkaIngestion.Admin.StatusPage.Html);
             return;
         }
         if (_token is not null && context.Request.Headers.Authorization != $"Bearer {_token}")
