@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test of the solution and ends with the line "N passed, N failed".
 # What the tests need beyond the .NET SDK they install themselves: the S3/SQS test server (fauxqs and Node 22 from npm)
-# into .tools/, on first use.
+# into .tools/, on first use; Debian's chromium for the status page tests, below.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
+
+# The status page tests drive a real Chromium; Playwright's own browser download is unreachable, Debian's package is not.
+# If this fails those tests fail, saying chromium is missing.
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; } \
+  || echo "could not install chromium with apt-get: the status page tests will fail" >&2
 
 if ! dotnet build AkkaIngestion.sln -c Release -nologo -v quiet; then
   echo "build failed"

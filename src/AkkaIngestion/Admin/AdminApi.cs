@@ -14,7 +14,8 @@ namespace AkkaIngestion.Admin;
 
 /// <summary>
 /// The admin endpoint's routes: health, readiness, metrics, the status page and the JSON API that <c>ctl</c> uses.
-/// Every route, the page included, sits behind the bearer token when one is set.
+/// Every route but the page sits behind the bearer token when one is set: the page holds no data and must load without
+/// the header a browser cannot send, so it can read the token from its address (#token=...) and show a 401 clearly.
 /// </summary>
 public static class AdminApi
 {
@@ -75,6 +76,8 @@ public static class AdminApi
         var expected = Encoding.UTF8.GetBytes("Bearer " + token);
         return (context, next) =>
         {
+            if (context.Request.Path == "/" && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+                return next(context);
             var given = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
             if (CryptographicOperations.FixedTimeEquals(given, expected)) return next(context);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
