@@ -1,4 +1,10 @@
 using System.CommandLine;
+using AkkaIngestion.Cli.Commands;
+using AkkaIngestion.Feeds;
+using AkkaIngestion.Hosting;
+using AkkaIngestion.Scheduling;
+using AkkaIngestion.Sources;
+using AkkaIngestion.Storage;
 
 namespace AkkaIngestion.Cli;
 
@@ -12,6 +18,24 @@ internal static class Cli
 
     /// <summary>Bad options, configuration or input: nothing was done.</summary>
     public const int Usage = 2;
+
+    /// <summary>
+    /// Sets the verb's action so that every kind of bad input it can meet (options, configuration, bookmark, feeds,
+    /// an unreachable store or source) ends as one line and exit code 2, never a stack trace.
+    /// </summary>
+    public static void SetGuardedAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            try
+            {
+                return await action(parsed, cancellationToken);
+            }
+            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException
+                                           or BookmarkUnreadableException or FeedConfigurationException or SourceException)
+            {
+                return UsageError(command, e.Message);
+            }
+        });
 
     public static int UsageError(Command command, string message)
     {

@@ -48,6 +48,11 @@ internal static class RunCommand
         Description = "Comma-separated host:port of the cluster's seed nodes (default: this node starts the cluster)",
     };
 
+    private static readonly Option<string?> Admin = new("--admin")
+    {
+        Description = "Admin endpoint HOST:PORT (status page, ctl API, /metrics, /healthz, /readyz; default 127.0.0.1:9110) or off",
+    };
+
     private static readonly Option<bool> Verbose = new("--verbose")
     {
         Description = "Log every step (info level) even on a terminal",
@@ -58,20 +63,9 @@ internal static class RunCommand
         var command = new Command("run", "Ingest hours from the source into the store: a range with --to, else follow the live edge until Ctrl+C")
         {
             NodeSettings.Source, NodeSettings.Store, Queue, NodeSettings.From, NodeSettings.To, Workers, PollInterval, Feeds,
-            ClusterPort, ClusterHost, SeedNodes, NodeSettings.Config, NodeSettings.Json, Verbose,
+            ClusterPort, ClusterHost, SeedNodes, Admin, NodeSettings.Config, NodeSettings.Json, Verbose,
         };
-        command.SetAction(async (parsed, cancellationToken) =>
-        {
-            try
-            {
-                return await RunAsync(parsed, cancellationToken);
-            }
-            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException
-                                           or BookmarkUnreadableException or FeedConfigurationException)
-            {
-                return Cli.UsageError(command, e.Message);
-            }
-        });
+        Cli.SetGuardedAction(command, RunAsync);
         return command;
     }
 
@@ -107,6 +101,7 @@ internal static class RunCommand
         foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
         await store.CheckReachableAsync(cancellationToken);
         var queue = Backends.OpenQueue(options.Queue, options);
+        var admin = AdminAddress(parsed, options);
 
         var json = parsed.GetValue(NodeSettings.Json);
         var live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -132,14 +127,14 @@ internal static class RunCommand
                 .StartAsync(async context =>
                 {
                     var line = context.AddTask("starting");
-                    return await IngestionRun.ExecuteAsync(options, plan, store, queue, Logging,
+                    return await IngestionRun.ExecuteAsync(options, plan, store, queue, admin, Logging,
                         snapshot => line.Description = Markup.Escape(ProgressLine(snapshot)), cancellationToken);
                 });
         }
         else
         {
             var lastLine = DateTime.MinValue;
-            outcome = await IngestionRun.ExecuteAsync(options, plan, store, queue, Logging, snapshot =>
+            outcome = await IngestionRun.ExecuteAsync(options, plan, store, queue, admin, Logging, snapshot =>
             {
                 if (json || DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(10)) return;
                 lastLine = DateTime.UtcNow;
@@ -149,6 +144,20 @@ internal static class RunCommand
 
         PrintSummary(outcome, json);
         return Cli.Ok;
+    }
+
+    private static AdminAddress AdminAddress(ParseResult parsed, IngestionOptions options)
+    {
+        var flag = parsed.GetValue(Admin);
+        if (flag is not null) options.Admin = flag;
+        var admin = AkkaIngestion.Admin.AdminAddress.Parse(options.Admin,
+            Environment.GetEnvironmentVariable(AkkaIngestion.Admin.AdminAddress.TokenVariable),
+            isDefault: flag is null && options.Admin == new IngestionOptions().Admin);
+        if (admin.IsFree()) return admin;
+        if (!admin.IsDefault) throw new UsageException($"--admin {options.Admin}: the address is in use");
+        // Several nodes on one machine: only the first gets the default port; the others say so and run without.
+        Console.Error.WriteLine($"akka-ingest run: admin endpoint not started: {options.Admin} is in use (set --admin HOST:PORT or off)");
+        return admin with { EndPoint = null };
     }
 
     private static string ProgressLine(ProgressSnapshot p) =>

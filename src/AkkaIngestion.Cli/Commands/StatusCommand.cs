@@ -18,17 +18,7 @@ internal static class StatusCommand
         {
             NodeSettings.Store, NodeSettings.Config, NodeSettings.Json,
         };
-        command.SetAction(async (parsed, cancellationToken) =>
-        {
-            try
-            {
-                return await ShowAsync(parsed, cancellationToken);
-            }
-            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException or BookmarkUnreadableException)
-            {
-                return Cli.UsageError(command, e.Message);
-            }
-        });
+        Cli.SetGuardedAction(command, ShowAsync);
         return command;
     }
 

@@ -15,17 +15,7 @@ internal static class VerifyCommand
         {
             NodeSettings.Store, NodeSettings.Source, NodeSettings.From, NodeSettings.To, NodeSettings.Config,
         };
-        command.SetAction(async (parsed, cancellationToken) =>
-        {
-            try
-            {
-                return await VerifyAsync(parsed, cancellationToken);
-            }
-            catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException or SourceException)
-            {
-                return Cli.UsageError(command, e.Message);
-            }
-        });
+        Cli.SetGuardedAction(command, VerifyAsync);
         return command;
     }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Akka.Actor;
+using AkkaIngestion.Admin;
 using Akka.Event;
 using AkkaIngestion.Hosting;
 using AkkaIngestion.Sources;
@@ -65,7 +67,20 @@ public sealed class Downloader : ReceiveActor
     private async Task HandleAsync(DownloadFile file)
     {
         _replyTo = Sender;
-        var outcome = await DownloadAsync(file);
+        var started = Stopwatch.GetTimestamp();
+        IngestionMetrics.DownloadsInFlight.Add(1);
+        DownloadOutcome outcome;
+        try
+        {
+            outcome = await DownloadAsync(file);
+        }
+        finally
+        {
+            IngestionMetrics.DownloadsInFlight.Add(-1);
+        }
+        if (outcome is DownloadOutcome.Stored)
+            IngestionMetrics.DownloadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("feed", file.Feed.Id));
         _replyTo.Tell(new DownloadFinished(file.Message, file.Feed, file.FileName, outcome), Self);
     }
 
@@ -142,6 +157,7 @@ public sealed class Downloader : ReceiveActor
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
                 OnRetry = args =>
                 {
+                    IngestionMetrics.DownloadRetries.Add(1);
                     _log.Warning("{0}: attempt {1} of {2} failed ({3}); retrying in {4:0.###} s",
                         args.Context.Properties.GetValue(FileNameKey, "?"), args.AttemptNumber + 1, settings.RetryAttempts,
                         args.Outcome.Exception?.Message, args.RetryDelay.TotalSeconds);

@@ -38,6 +38,7 @@ public static class IngestionHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DownloadCancellation>();
         services.AddSingleton<ProgressBoard>();
+        services.AddSingleton<NodeQueries>();
         services.AddSingleton<IArchiveSource>(_ =>
             new HttpArchiveSource(HttpArchiveSource.CreateClient(options.Workers + options.ProbeParallelism)));
         services.AddAkka(SystemName, (builder, provider) =>
@@ -84,6 +85,11 @@ public static class IngestionHosting
         var board = provider.GetRequiredService<ProgressBoard>();
         var progress = system.ActorOf(IngestionProgress.Props(plan.ExitsWhenDone ? plan.Feeds.Select(f => f.Id) : [], board), "progress");
         registry.Register<IngestionProgress>(progress);
+
+        // Resolved on first use: the queries need the started actor system, which is not there yet at this point.
+        var activity = system.ActorOf(NodeActivity.Props(() =>
+            new NodeLook(provider.GetRequiredService<NodeQueries>().Gauges(CancellationToken.None))), "activity");
+        registry.Register<NodeActivity>(activity);
 
         var downloaderProps = Downloader.Props(source, store, DownloaderSettings.From(options), cancellation);
         var workers = system.ActorOf(DownloadRouter.Create(options.Workers, downloaderProps), "downloads");

@@ -57,6 +57,12 @@ public sealed class IngestionOptions
     /// <summary>How long a stopping node lets in-flight downloads finish before handing them back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// host:port of this node's admin endpoint (status page, API for ctl, /metrics, /healthz, /readyz); "off" for none;
+    /// port 0 picks a free one. A non-loopback address requires AKKA_INGEST_ADMIN_TOKEN.
+    /// </summary>
+    public string Admin { get; set; } = "127.0.0.1:9110";
+
     /// <summary>Feeds this node schedules; empty means the one GH Archive feed at <see cref="Source"/>.</summary>
     public List<FeedOptions> Feeds { get; set; } = [];
 

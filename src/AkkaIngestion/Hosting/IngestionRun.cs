@@ -5,7 +5,14 @@ using AkkaIngestion.Queueing;
 using AkkaIngestion.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace AkkaIngestion.Hosting;
 
@@ -25,20 +32,28 @@ public static class IngestionRun
         RunPlan plan,
         IObjectStore store,
         IFileQueue queue,
+        AdminAddress admin,
         Action<ILoggingBuilder> configureLogging,
         Action<ProgressSnapshot>? onProgress,
         CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        configureLogging(builder.Logging);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = IngestionHosting.HostShutdownTimeout(options));
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(queue);
-        builder.Services.AddIngestionNode(options, plan);
+        void Configure(IHostApplicationBuilder builder)
+        {
+            builder.Logging.ClearProviders();
+            configureLogging(builder.Logging);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = IngestionHosting.HostShutdownTimeout(options));
+            builder.Services.AddSingleton(store);
+            builder.Services.AddSingleton(queue);
+            builder.Services.AddIngestionNode(options, plan);
+        }
 
-        using var host = builder.Build();
+        using var host = BuildHost(admin, Configure);
         await host.StartAsync(cancellationToken);
+        if (host is WebApplication web)
+        {
+            var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            Console.Error.WriteLine($"admin endpoint at {address.TrimEnd('/')}/");
+        }
         var registry = host.Services.GetRequiredService<ActorRegistry>();
         var progress = await registry.GetAsync<IngestionProgress>(cancellationToken);
         var board = host.Services.GetRequiredService<ProgressBoard>();
@@ -70,6 +85,32 @@ public static class IngestionRun
         var final = board.Current;
         onProgress?.Invoke(final);
         return new RunOutcome(final, interrupted);
+    }
+
+    /// <summary>With an admin address, a web host serving the admin API beside Akka; without, a plain generic host.</summary>
+    private static IHost BuildHost(AdminAddress admin, Action<IHostApplicationBuilder> configure)
+    {
+        if (admin.EndPoint is not { } endPoint)
+        {
+            var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            configure(plain);
+            return plain.Build();
+        }
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(endPoint));
+        builder.Services.AddRoutingCore();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(IngestionHosting.SystemName))
+            .WithMetrics(metrics => metrics
+                .AddMeter(IngestionMetrics.MeterName)
+                .AddView(IngestionMetrics.DownloadDuration.Name,
+                    new ExplicitBucketHistogramConfiguration { Boundaries = IngestionMetrics.DurationBuckets })
+                .AddPrometheusExporter());
+        configure(builder);
+        var app = builder.Build();
+        app.MapAdminApi(admin);
+        return app;
     }
 
     private static async Task ReportAsync(ProgressBoard board, Action<ProgressSnapshot> onProgress, CancellationToken token)

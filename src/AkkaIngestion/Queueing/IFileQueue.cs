@@ -15,6 +15,12 @@ public interface IFileQueue
     /// </summary>
     bool IsDurable { get; }
 
+    /// <summary>Fails (one-line message) when the queue cannot be reached; for readiness checks.</summary>
+    Task CheckReachableAsync(CancellationToken cancellationToken);
+
+    /// <summary>Moves every dead-lettered message back to the queue; returns how many.</summary>
+    Task<int> RedriveDeadLettersAsync(CancellationToken cancellationToken);
+
     /// <summary>Enqueues every job or throws; a job is never half-sent silently.</summary>
     Task SendBatchAsync(IReadOnlyList<FileJob> jobs, CancellationToken cancellationToken);
 

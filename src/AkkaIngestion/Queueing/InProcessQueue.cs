@@ -153,6 +153,10 @@ public sealed class InProcessQueue : IFileQueue
     }
 
     /// <summary>Puts every dead letter back as a fresh message (receive count 0, same message id); returns how many.</summary>
+    public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<int> RedriveDeadLettersAsync(CancellationToken cancellationToken) => Task.FromResult(RedriveAll());
+
     public int RedriveAll()
     {
         lock (_gate)

@@ -44,6 +44,8 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
     private long _alreadyStored;
     private long _deadLettered;
     private DrainState? _drain;
+    private int _workers;
+    private bool _paused;
 
     public QueueBridge(
         IFileQueue queue,
@@ -61,6 +63,7 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
         _store = store;
         _settings = settings;
         _downloadCancellation = downloadCancellation;
+        _workers = settings.Workers;
 
         Receive<Received>(OnReceived);
         Receive<ReceiveFailed>(OnReceiveFailed);
@@ -78,7 +81,41 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
         Receive<DrainAndStop>(OnDrainAndStop);
         Receive<GraceExpired>(OnGraceExpired);
         Receive<GetBridgeStatus>(_ => Sender.Tell(new BridgeStatus(
-            _held.Count, _dispatched, _settings.Capacity, _stored, _alreadyStored, _deadLettered)));
+            _held.Count, _dispatched, Capacity, _stored, _alreadyStored, _deadLettered, _workers, _paused,
+            _held.Count == 0 ? TimeSpan.Zero : DateTimeOffset.UtcNow - _held.Values.Min(h => h.ReceivedAt))));
+        Receive<SetWorkers>(OnSetWorkers);
+        Receive<PauseDownloads>(_ =>
+        {
+            _paused = true;
+            // Prefetched messages would only sit here while paused; another node can take them now.
+            while (_waitingForWorker.TryDequeue(out var waiting)) Release(waiting);
+            _log.Info("Downloads paused on this node: no new file starts; {0} running file(s) finish", _dispatched);
+            Sender.Tell(new DownloadsPaused(true));
+        });
+        Receive<ResumeDownloads>(_ =>
+        {
+            _paused = false;
+            _log.Info("Downloads resumed on this node");
+            Sender.Tell(new DownloadsPaused(false));
+            AfterWorkerFreed();
+        });
+    }
+
+    private int Capacity => _workers + _settings.Prefetch;
+
+    private void OnSetWorkers(SetWorkers request)
+    {
+        if (request.Workers < 1)
+        {
+            Sender.Tell(new Status.Failure(new ArgumentException($"workers must be at least 1, not {request.Workers}")));
+            return;
+        }
+        var change = request.Workers - _workers;
+        if (change != 0) _downloadRouter.Tell(new Akka.Routing.AdjustPoolSize(change));
+        _log.Info("Workers on this node: {0} -> {1}", _workers, request.Workers);
+        _workers = request.Workers;
+        Sender.Tell(new WorkersSet(_workers));
+        AfterWorkerFreed();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -106,8 +143,8 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
 
     private void ReceiveMore()
     {
-        if (_pendingReceive is not null || _drain is not null || Timers.IsTimerActive(ReceiveRetryTimer)) return;
-        var free = _settings.Capacity - _held.Count;
+        if (_pendingReceive is not null || _drain is not null || _paused || Timers.IsTimerActive(ReceiveRetryTimer)) return;
+        var free = Capacity - _held.Count;
         if (free <= 0) return;
         var maxMessages = Math.Min(free, InProcessQueue.MaxMessagesPerReceive);
         _pendingReceive = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -208,7 +245,7 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
 
     private void Dispatch()
     {
-        while (_dispatched < _settings.Workers && _waitingForWorker.TryDequeue(out var held))
+        while (!_paused && _dispatched < _workers && _waitingForWorker.TryDequeue(out var held))
         {
             held.State = HeldState.Dispatched;
             _dispatched++;
@@ -394,6 +431,7 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
     private sealed class HeldMessage(QueuedFile message)
     {
         public QueuedFile Message { get; set; } = message;
+        public DateTimeOffset ReceivedAt { get; } = DateTimeOffset.UtcNow;
         public DownloadFile? File { get; set; }
         public HeldState State { get; set; } = HeldState.WaitingForWorker;
     }
@@ -480,4 +518,26 @@ public sealed record GetBridgeStatus
 /// <param name="InFlight">Received and not yet settled.</param>
 /// <param name="Dispatched">Out with a worker.</param>
 /// <param name="Capacity">Workers plus prefetch: the most ever held.</param>
-public sealed record BridgeStatus(int InFlight, int Dispatched, int Capacity, long Stored, long AlreadyStored, long DeadLettered);
+/// <param name="Workers">Downloaders on this node now.</param>
+/// <param name="Paused">No new file is started while true.</param>
+/// <param name="OldestHeld">How long the oldest message held has been held.</param>
+public sealed record BridgeStatus(int InFlight, int Dispatched, int Capacity, long Stored, long AlreadyStored, long DeadLettered,
+    int Workers, bool Paused, TimeSpan OldestHeld = default);
+
+/// <summary>Resize this node's download router live; answered with <see cref="WorkersSet"/>.</summary>
+public sealed record SetWorkers(int Workers);
+
+public sealed record WorkersSet(int Workers);
+
+/// <summary>No new file starts on this node (running ones finish; prefetched messages go back to the queue).</summary>
+public sealed record PauseDownloads
+{
+    public static readonly PauseDownloads Instance = new();
+}
+
+public sealed record ResumeDownloads
+{
+    public static readonly ResumeDownloads Instance = new();
+}
+
+public sealed record DownloadsPaused(bool Paused);

@@ -1,6 +1,7 @@
 using AkkaIngestion.Aws;
 using System.Globalization;
 using AkkaIngestion.Queueing;
+using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
@@ -158,6 +159,50 @@ public sealed class SqsQueue : IFileQueue
             ReceiptHandle = message.ReceiptHandle,
             VisibilityTimeout = (int)Math.Clamp(Math.Ceiling(visibility.TotalSeconds), 0, MaxVisibility.TotalSeconds),
         }, cancellationToken);
+
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+            {
+                QueueUrl = await QueueUrlAsync(cancellationToken),
+                AttributeNames = [QueueAttributeName.ApproximateNumberOfMessages],
+            }, cancellationToken);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"queue {Location} is not reachable: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Sends every dead letter back to this queue, then deletes it from the DLQ: a crash in between duplicates, never loses.</summary>
+    public async Task<int> RedriveDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        var target = await DeadLetterTargetAsync(cancellationToken);
+        if (target.QueueUrl is null) return 0;
+        var queueUrl = await QueueUrlAsync(cancellationToken);
+        var moved = 0;
+        while (true)
+        {
+            var received = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = target.QueueUrl,
+                MaxNumberOfMessages = MaxBatch,
+                WaitTimeSeconds = 1,
+                MessageAttributeNames = [FeedAttribute],
+            }, cancellationToken);
+            if (received.Messages is not { Count: > 0 } messages) return moved;
+            foreach (var message in messages)
+            {
+                var send = new SendMessageRequest(queueUrl, message.Body) { MessageAttributes = new Dictionary<string, MessageAttributeValue>() };
+                if (message.MessageAttributes?.TryGetValue(FeedAttribute, out var feed) == true) send.MessageAttributes[FeedAttribute] = feed;
+                await _sqs.SendMessageAsync(send, cancellationToken);
+                await _sqs.DeleteMessageAsync(target.QueueUrl, message.ReceiptHandle, cancellationToken);
+                moved++;
+            }
+        }
+    }
 
     private async ValueTask<string> QueueUrlAsync(CancellationToken cancellationToken)
     {

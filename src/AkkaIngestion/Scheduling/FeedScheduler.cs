@@ -57,6 +57,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     private bool _dirty;
     private bool _completed;
     private bool _handingOff;
+    private bool _paused;
     private DateTimeOffset _probesPausedUntil = DateTimeOffset.MinValue;
     private long _found;
     private long _enqueued;
@@ -119,7 +120,8 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             Start(loaded.Bookmark);
             Become(Running);
             Stash.UnstashAll();
-            Pump();
+            // After the stashed messages: a pause sent while the bookmark was loading is obeyed before any probe.
+            Self.Tell(Resume.Instance);
         });
         // Nothing is probed or written until the bookmark is understood; an operator may be fixing it meanwhile.
         Receive<BookmarkLoadFailed>(failed =>
@@ -219,6 +221,19 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             Pump();
         });
         Receive<Wake>(_ => { });
+        Receive<PauseFeed>(_ =>
+        {
+            _paused = true;
+            _log.Info("{0}: paused: no new hour is probed or enqueued", _feed.Id);
+            Sender.Tell(new FeedPaused(_feed.Id, true));
+        });
+        Receive<ResumeFeed>(_ =>
+        {
+            _paused = false;
+            _log.Info("{0}: resumed", _feed.Id);
+            Sender.Tell(new FeedPaused(_feed.Id, false));
+            Pump();
+        });
         Receive<HandOff>(_ =>
         {
             _handingOff = true;
@@ -284,7 +299,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         var now = _clock.GetUtcNow();
         var latestPublishable = ArchiveHour.Truncate(now.UtcDateTime).AddHours(-1);
 
-        if (now >= _probesPausedUntil)
+        if (now >= _probesPausedUntil && !_paused)
         {
             var free = _settings.ProbeParallelism - _ledger.Probing - _gapProbes;
             foreach (var hour in _gaps.TakeDue(now, _ledger.EnqueuedThrough, free))
@@ -295,7 +310,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
                     Probe(hour, isGapProbe: false);
         }
 
-        while (_sendsInFlight < MaxSendsInFlight && now >= _probesPausedUntil)
+        while (_sendsInFlight < MaxSendsInFlight && now >= _probesPausedUntil && !_paused)
         {
             var batch = _gapHoursToSend.Take(BatchSize).ToList();
             _gapHoursToSend.RemoveRange(0, batch.Count);
@@ -408,6 +423,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         _ledger.WaitingAtEdge.Select(_feed.Naming.NameOf).ToList(),
         _completed,
         _rangeEnqueuedAt,
+        _paused,
         _lastError);
 
     /// <summary>Ask a scheduler how its feed stands.</summary>
@@ -431,6 +447,7 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
         IReadOnlyList<string> WaitingAtEdge,
         bool RangeCompleted,
         DateTimeOffset? RangeEnqueuedAt,
+        bool Paused,
         string? LastError);
 
     /// <summary>Asked on shutdown: answered with <see cref="BookmarkFlushed"/> once every settled hour is in the stored bookmark.</summary>
@@ -440,6 +457,19 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
     }
 
     public sealed record BookmarkFlushed(string FeedId, DateTime? SettledThrough);
+
+    /// <summary>Stop probing and enqueueing (the bookmark is still written); answered with <see cref="FeedPaused"/>.</summary>
+    public sealed record PauseFeed
+    {
+        public static readonly PauseFeed Instance = new();
+    }
+
+    public sealed record ResumeFeed
+    {
+        public static readonly ResumeFeed Instance = new();
+    }
+
+    public sealed record FeedPaused(string FeedId, bool Paused);
 
     /// <summary>Starts the scheduler if it is not running (sharding starts entities on their first message); else nothing.</summary>
     public sealed record Wake

@@ -41,4 +41,8 @@ internal sealed class RecordingQueue(bool durable, Action<FileJob>? onSent = nul
     public Task ReleaseAsync(QueuedFile message, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task DeadLetterAsync(QueuedFile message, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<int> RedriveDeadLettersAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 }

@@ -65,7 +65,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(names.Order(), settled.Select(s => s.FileName).Order());
         Assert.All(settled, s => Assert.Equal(FileSettlement.Stored, s.Settlement));
         var final = await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault);
-        Assert.Equal(new BridgeStatus(0, 0, 4, files, 0, 0), final);
+        Assert.Equal(new BridgeStatus(0, 0, 4, files, 0, 0, 3, false), final);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(FileSettlement.AlreadyStored, _settled.ExpectMsg<FileSettled>().Settlement);
         Assert.Equal(new InProcessQueueCounts(0, 0, 0), _queue.Counts);
-        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 1, 0), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
+        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 1, 0, 1, false), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(("2015-01-01-15.json.gz", "HTTP 404 for a week"), (dead.Body, dead.Reason));
         var record = ReadRecord(Feed.DeadLetterKey("2015-01-01-15.json.gz"));
         Assert.Equal((Feed.Id, "2015-01-01-15.json.gz", "HTTP 404 for a week", 1), (record.FeedId, record.FileName, record.Reason, record.ReceiveCount));
-        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 0, 1), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
+        Assert.Equal(new BridgeStatus(0, 0, 1, 0, 0, 1, 1, false), await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault));
     }
 
     [Fact]
@@ -290,6 +290,46 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new Drained(0), await bridge.Ask<Drained>(new DrainAndStop(TimeSpan.FromSeconds(10)), TimeSpan.FromSeconds(3)));
         await Send("2015-01-01-15.json.gz");
         Assert.Equal(new InProcessQueueCounts(1, 0, 0), _queue.Counts);
+    }
+
+    [Fact]
+    public async Task Setting_workers_resizes_the_router_and_the_number_of_files_out_at_once()
+    {
+        await Send(FileNames(10));
+        var bridge = StartBridge(Settings(workers: 2, prefetch: 0));
+        var first = new[] { _router.ExpectMsg<DownloadFile>(), _router.ExpectMsg<DownloadFile>() };
+        _router.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(new WorkersSet(4), await bridge.Ask<WorkersSet>(new SetWorkers(4), RemainingOrDefault));
+        Assert.Equal(2, _router.ExpectMsg<Akka.Routing.AdjustPoolSize>().Change);
+        _router.ExpectMsg<DownloadFile>();
+        _router.ExpectMsg<DownloadFile>();
+        _router.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        var status = await bridge.Ask<BridgeStatus>(GetBridgeStatus.Instance, RemainingOrDefault);
+        Assert.Equal((4, 4), (status.Workers, status.Dispatched));
+
+        Assert.Equal(new WorkersSet(1), await bridge.Ask<WorkersSet>(new SetWorkers(1), RemainingOrDefault));
+        Assert.Equal(-3, _router.ExpectMsg<Akka.Routing.AdjustPoolSize>().Change);
+        foreach (var file in first) bridge.Tell(Finished(file, new DownloadOutcome.Stored(1, "ab", 1)), _router.Ref);
+        _router.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // still 2 out, above the new limit of 1
+    }
+
+    [Fact]
+    public async Task Paused_downloads_start_no_new_file_and_hand_prefetched_messages_back()
+    {
+        await Send(FileNames(6));
+        var bridge = StartBridge(Settings(workers: 1, prefetch: 2));
+        var running = _router.ExpectMsg<DownloadFile>();
+        await AwaitAssertAsync(() => Assert.Equal(3, _queue.Counts.InFlight));
+
+        Assert.Equal(new DownloadsPaused(true), await bridge.Ask<DownloadsPaused>(PauseDownloads.Instance, RemainingOrDefault));
+        await AwaitAssertAsync(() => Assert.Equal(1, _queue.Counts.InFlight)); // only the running file stays held
+        bridge.Tell(Finished(running, new DownloadOutcome.Stored(1, "ab", 1)), _router.Ref);
+        _settled.ExpectMsg<FileSettled>();
+        _router.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(new DownloadsPaused(false), await bridge.Ask<DownloadsPaused>(ResumeDownloads.Instance, RemainingOrDefault));
+        _router.ExpectMsg<DownloadFile>();
     }
 
     private QueueBridgeSettings Settings(int workers, int prefetch, int maxReceiveCount = 5, TimeSpan? visibility = null) =>

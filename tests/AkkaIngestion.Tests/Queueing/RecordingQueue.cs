@@ -78,6 +78,10 @@ internal sealed class RecordingQueue(IFileQueue inner) : IFileQueue
     public Task ReleaseAsync(QueuedFile message, CancellationToken cancellationToken) =>
         Settle(message, inner.ReleaseAsync(message, cancellationToken));
 
+    public Task CheckReachableAsync(CancellationToken cancellationToken) => inner.CheckReachableAsync(cancellationToken);
+
+    public Task<int> RedriveDeadLettersAsync(CancellationToken cancellationToken) => inner.RedriveDeadLettersAsync(cancellationToken);
+
     public Task DeadLetterAsync(QueuedFile message, string reason, CancellationToken cancellationToken) =>
         Settle(message, inner.DeadLetterAsync(message, reason, cancellationToken));
 

@@ -217,4 +217,42 @@ public class FeedSchedulerTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(from.AddHours(3), (await Bookmark(store)).SettledThrough);
         Assert.Empty((await Bookmark(store)).Gaps);
     }
+
+    [Fact]
+    public async Task A_paused_feed_probes_and_enqueues_nothing_until_resumed()
+    {
+        var from = Utc(2021, 9, 1, 0);
+        var source = new HourSetSource(ArchiveHour.Range(from, from.AddHours(5)));
+        var queue = Durable();
+        var completed = CompletionWatch();
+        var scheduler = Start(source, new MemoryObjectStore(), queue, Settings(from, from.AddHours(4)));
+        scheduler.Tell(FeedScheduler.PauseFeed.Instance); // stashed until the bookmark is loaded, then obeyed before any probe
+        Assert.True(ExpectMsg<FeedScheduler.FeedPaused>().Paused);
+
+        completed.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(queue.Sent);
+        Assert.Empty(source.Probes);
+        var status = await scheduler.Ask<FeedScheduler.FeedStatus>(FeedScheduler.GetFeedStatus.Instance, TimeSpan.FromSeconds(3));
+        Assert.True(status.Paused);
+
+        scheduler.Tell(FeedScheduler.ResumeFeed.Instance);
+        Assert.False(ExpectMsg<FeedScheduler.FeedPaused>().Paused);
+        completed.ExpectMsg<FeedScheduler.FeedRangeCompleted>(TimeSpan.FromSeconds(10));
+        Assert.Equal(5, queue.Sent.Count);
+    }
+
+    [Fact]
+    public void A_backfill_enqueues_the_found_hours_of_its_range_and_stops()
+    {
+        var from = Utc(2019, 2, 28, 22);
+        var missing = Utc(2019, 3, 1, 0);
+        var source = new HourSetSource(ArchiveHour.Range(from, from.AddHours(4)).Where(h => h != missing));
+        var queue = new RecordingQueue(durable: true);
+        var backfill = Sys.ActorOf(Backfill.Props(Feed, from, from.AddHours(4), source, queue, parallelism: 2));
+        Watch(backfill);
+        ExpectTerminated(backfill, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["2019-02-28-22.json.gz", "2019-02-28-23.json.gz", "2019-03-01-1.json.gz", "2019-03-01-2.json.gz"],
+            queue.Sent.Select(j => j.FileName));
+    }
 }
