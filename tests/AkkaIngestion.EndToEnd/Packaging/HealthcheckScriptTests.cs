@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AkkaIngestion.ArchiveSim;
+using AkkaIngestion.EndToEnd.Admin;
 
 namespace AkkaIngestion.EndToEnd.Packaging;
 
 /// <summary>
 /// docker/healthcheck.sh, the image's HEALTHCHECK, run with bash against a one-request HTTP listener on loopback standing
-/// in for a node's admin endpoint.
+/// in for a node's admin endpoint, and against a real node's.
 /// </summary>
 public sealed class HealthcheckScriptTests
 {
@@ -42,11 +44,29 @@ public sealed class HealthcheckScriptTests
     [Fact]
     public async Task Unhealthy_when_nothing_listens()
     {
+        Assert.NotEqual(0, await RunAsync(ClosedPort(), token: null));
+    }
+
+    [Fact]
+    public async Task Healthy_against_a_real_node_only_with_its_token()
+    {
+        using var temp = new TempDirectory();
+        // An archive with no hours yet: the node only polls its live edge, and stops at once when asked.
+        await using var archive = await ArchiveSimServer.StartAsync(new ArchiveSimOptions { Root = temp.Sub("archive") });
+        var environment = new Dictionary<string, string> { ["AKKA_INGEST_ADMIN_TOKEN"] = "node-token" };
+        await using var node = await LiveNode.StartAsync(temp.Path, environment,
+            "--source", archive.BaseUrl.ToString(), "--store", temp.Sub("data"), "--poll-interval", "1s");
+        Assert.Equal(0, await RunAsync(node.Admin.Port, token: "node-token"));
+        Assert.NotEqual(0, await RunAsync(node.Admin.Port, token: "another-token"));
+    }
+
+    private static int ClosedPort()
+    {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        Assert.NotEqual(0, await RunAsync(port, token: null));
+        return port;
     }
 
     private static async Task<int> RunAsync(int port, string? token)
