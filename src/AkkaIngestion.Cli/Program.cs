@@ -1,20 +1,7 @@
 using System.CommandLine;
 using AkkaIngestion.Cli;
-using AkkaIngestion.Cli.Commands;
-using AkkaIngestion.Cli.Commands.Ctl;
 
-var root = new RootCommand("akka-ingest: mirrors hourly archive files (GH Archive first) into a directory or S3, correct to the last byte.")
-{
-    RunCommand.Create(),
-    StatusCommand.Create(),
-    VerifyCommand.Create(),
-    SetupCommand.Create(),
-    ArchiveSimCommand.Create(),
-    CtlCommand.Create(),
-    CompletionCommand.Create(),
-};
-
-var parsed = root.Parse(args);
+var parsed = CliApp.BuildRoot().Parse(args);
 if (parsed.Errors.Count > 0)
     return Cli.UsageError(parsed.CommandResult.Command, parsed.Errors[0].Message);
 
