@@ -86,6 +86,7 @@ internal static class RunCommand
         if (parsed.GetValue(SeedNodes) is { } seeds) options.Cluster.SeedNodes = seeds;
         if (options.Cluster.Port is < 1 or > 65535) throw new UsageException($"--cluster-port {options.Cluster.Port}: must be 1-65535");
         AkkaIngestion.Cluster.SeedNodes.Parse(options.Cluster.SeedNodes);
+        if (options.Cluster.FindProblem() is { } clusterProblem) throw new UsageException(clusterProblem);
         if (options.Cluster.Enabled && string.Equals(options.Queue, "memory", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("a cluster needs a shared queue: use --queue sqs://name (the in-process queue lives and dies with one node)");
         var (from, to) = NodeSettings.Range(parsed);

@@ -32,10 +32,7 @@ public static class ClusterHosting
         if (seeds.Count == 0) seeds = [$"{cluster.Hostname}:{port}"];
 
         return builder
-            .AddHocon("""
-                akka.cluster.sharding.distributed-data.durable.keys = []
-                akka.cluster.sharding.passivate-idle-entity-after = off
-                """, HoconAddMode.Prepend)
+            .AddHocon(Hocon(cluster), HoconAddMode.Prepend)
             .WithRemoting(cluster.Hostname, port)
             .WithClustering(new ClusterOptions
             {
@@ -62,6 +59,16 @@ public static class ClusterHosting
                 system.ActorOf(FeedKeeper.Props(feeds, region), "feed-keeper");
             });
     }
+
+    private static string Hocon(ClusterSettings cluster) => $$"""
+            akka.cluster.sharding.distributed-data.durable.keys = []
+            akka.cluster.sharding.passivate-idle-entity-after = off
+            akka.cluster.split-brain-resolver.stable-after = {{Milliseconds(cluster.StableAfter)}}
+            akka.cluster.failure-detector.heartbeat-interval = {{Milliseconds(cluster.HeartbeatInterval)}}
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = {{Milliseconds(cluster.AcceptableHeartbeatPause)}}
+            """;
+
+    private static string Milliseconds(TimeSpan duration) => $"{(long)duration.TotalMilliseconds}ms";
 }
 
 /// <summary>host:port lists as given on the command line or in AKKA_INGEST__CLUSTER__SEEDNODES.</summary>

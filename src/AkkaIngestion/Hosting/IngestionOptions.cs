@@ -81,5 +81,25 @@ public sealed class ClusterSettings
     /// <summary>Comma-separated host:port of the seed nodes (the first one starts a new cluster when it is this node).</summary>
     public string SeedNodes { get; set; } = "";
 
+    /// <summary>
+    /// How long membership and reachability must stay unchanged before the split-brain resolver downs unreachable
+    /// nodes (keep-majority), and so how long a crashed node's feeds and queue messages wait for another node.
+    /// Akka's default; shorter only on a network that never pauses (tests on loopback).
+    /// </summary>
+    public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often a node sends heartbeats to the nodes it watches (Akka's default).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missing heartbeats tolerated this long before a node is marked unreachable (Akka's default).</summary>
+    public TimeSpan AcceptableHeartbeatPause { get; set; } = TimeSpan.FromSeconds(3);
+
     public bool Enabled => Port is not null;
+
+    /// <summary>What makes these settings unusable, named by their configuration keys; null when they are fine.</summary>
+    public string? FindProblem() =>
+        StableAfter < TimeSpan.Zero ? $"Cluster:StableAfter {StableAfter} must not be negative"
+        : HeartbeatInterval <= TimeSpan.Zero ? $"Cluster:HeartbeatInterval {HeartbeatInterval} must be positive"
+        : AcceptableHeartbeatPause <= TimeSpan.Zero ? $"Cluster:AcceptableHeartbeatPause {AcceptableHeartbeatPause} must be positive"
+        : null;
 }

@@ -32,12 +32,19 @@ public sealed class SqsQueue : IFileQueue
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _partialFailureRetry;
     private readonly SemaphoreSlim _resolveLock = new(1, 1);
+    private readonly int? _receiveVisibilitySeconds;
     private string? _queueUrl;
     private DeadLetterTarget? _deadLetterTarget;
 
-    public SqsQueue(IAmazonSQS sqs, SqsQueueLocation location, ILogger<SqsQueue>? logger = null, TimeSpan? retryBaseDelay = null)
+    /// <param name="visibilityTimeout">
+    /// How long a received message stays invisible before it is extended; null keeps the queue's own setting. Given, it
+    /// is what a node that dies holding messages costs: they come back after this, not after the queue's default.
+    /// </param>
+    public SqsQueue(IAmazonSQS sqs, SqsQueueLocation location, ILogger<SqsQueue>? logger = null, TimeSpan? retryBaseDelay = null,
+        TimeSpan? visibilityTimeout = null)
     {
         _sqs = sqs;
+        _receiveVisibilitySeconds = visibilityTimeout is { } visibility ? VisibilitySeconds(visibility) : null;
         _location = location;
         _queueUrl = location.QueueUrl;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -52,6 +59,8 @@ public sealed class SqsQueue : IFileQueue
             })
             .Build();
     }
+
+    private static int VisibilitySeconds(TimeSpan visibility) => (int)Math.Clamp(Math.Ceiling(visibility.TotalSeconds), 0, MaxVisibility.TotalSeconds);
 
     public string Location => _location.ToString();
 
@@ -101,6 +110,7 @@ public sealed class SqsQueue : IFileQueue
             QueueUrl = await QueueUrlAsync(cancellationToken),
             MaxNumberOfMessages = Math.Clamp(maxMessages, 1, MaxBatch),
             WaitTimeSeconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 0, MaxWait.TotalSeconds),
+            VisibilityTimeout = _receiveVisibilitySeconds,
             MessageSystemAttributeNames = [MessageSystemAttributeName.ApproximateReceiveCount],
             MessageAttributeNames = [FeedAttribute],
         }, cancellationToken);
@@ -157,7 +167,7 @@ public sealed class SqsQueue : IFileQueue
         {
             QueueUrl = await QueueUrlAsync(cancellationToken),
             ReceiptHandle = message.ReceiptHandle,
-            VisibilityTimeout = (int)Math.Clamp(Math.Ceiling(visibility.TotalSeconds), 0, MaxVisibility.TotalSeconds),
+            VisibilityTimeout = VisibilitySeconds(visibility),
         }, cancellationToken);
 
     public async Task CheckReachableAsync(CancellationToken cancellationToken)

@@ -131,6 +131,8 @@ public sealed class FeedScheduler : ReceiveActor, IWithTimers, IWithUnboundedSta
             Timers.StartSingleTimer("reload", ReloadBookmark.Instance, BookmarkReloadDelay);
         });
         Receive<ReloadBookmark>(_ => LoadBookmark());
+        // Nothing was written yet, so there is nothing to save: the next owner reads the same bookmark.
+        Receive<HandOff>(_ => Context.Stop(Self));
         ReceiveAny(_ => Stash.Stash());
     }
 

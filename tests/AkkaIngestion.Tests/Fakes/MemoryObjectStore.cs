@@ -18,6 +18,9 @@ internal sealed class MemoryObjectStore : IObjectStore
 
     public int TextWrites;
 
+    /// <summary>Every text write that took effect, in order, so a test can see how a bookmark moved.</summary>
+    public ConcurrentQueue<(string Key, string Content)> TextHistory { get; } = new();
+
     public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<ObjectRecord?> GetRecordAsync(string key, CancellationToken cancellationToken) =>
@@ -49,6 +52,7 @@ internal sealed class MemoryObjectStore : IObjectStore
             if (current != expectedVersion) return Task.FromResult<string?>(null);
             var version = Interlocked.Increment(ref _version).ToString();
             _texts[key] = new VersionedText(content, version);
+            TextHistory.Enqueue((key, content));
             Interlocked.Increment(ref TextWrites);
             return Task.FromResult<string?>(version);
         }
@@ -60,6 +64,7 @@ internal sealed class MemoryObjectStore : IObjectStore
         lock (_texts)
         {
             _texts[key] = new VersionedText(content, Interlocked.Increment(ref _version).ToString());
+            TextHistory.Enqueue((key, content));
             Interlocked.Increment(ref TextWrites);
         }
         return Task.CompletedTask;
