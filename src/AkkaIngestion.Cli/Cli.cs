@@ -19,8 +19,14 @@ internal static class Cli
         return Usage;
     }
 
-    private static string VerbPath(Command command) =>
-        command is RootCommand ? "akka-ingest" : "akka-ingest " + command.Name;
+    /// <summary>"akka-ingest dlq list" for a sub-verb, so the line names exactly what was run.</summary>
+    private static string VerbPath(Command command)
+    {
+        var names = new List<string>();
+        for (var current = command; current is not null and not RootCommand; current = current.Parents.OfType<Command>().FirstOrDefault())
+            names.Insert(0, current.Name);
+        return string.Join(' ', names.Prepend("akka-ingest"));
+    }
 }
 
 /// <summary>

@@ -8,6 +8,7 @@ var root = new RootCommand("akka-ingest: mirrors hourly archive files (GH Archiv
     StatusCommand.Create(),
     VerifyCommand.Create(),
     SetupCommand.Create(),
+    DlqCommand.Create(),
     ArchiveSimCommand.Create(),
 };
 

@@ -5,6 +5,7 @@ using AkkaIngestion.Feeds;
 using AkkaIngestion.Hosting;
 using AkkaIngestion.Scheduling;
 using AkkaIngestion.Storage;
+using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -66,15 +67,10 @@ internal static class RunCommand
         }
         if (options.Workers is < 1 or > 1024) throw new UsageException($"--workers {options.Workers}: must be between 1 and 1024");
         if (options.PollInterval <= TimeSpan.Zero) throw new UsageException("--poll-interval must be positive");
+        if (options.StaleUploadAge <= TimeSpan.Zero) throw new UsageException($"StaleUploadAge {options.StaleUploadAge} must be positive");
         var (from, to) = NodeSettings.Range(parsed);
         var feed = FeedDefinition.GhArchive(NodeSettings.SourceUrl(options), options.PollInterval);
         var plan = new RunPlan([feed], from, to);
-
-        var store = Backends.OpenStore(options.Store);
-        // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
-        await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
-        await store.CheckReachableAsync(cancellationToken);
-        var queue = Backends.OpenQueue(options.Queue, options);
 
         var json = parsed.GetValue(NodeSettings.Json);
         var live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -88,6 +84,14 @@ internal static class RunCommand
                 c.TimestampFormat = "HH:mm:ss ";
             })
             .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
+        using var loggers = LoggerFactory.Create(Logging);
+
+        var store = Backends.OpenStore(options.Store, loggers);
+        // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
+        await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+        await store.CheckReachableAsync(cancellationToken);
+        var queue = Backends.OpenQueue(options.Queue, options, loggers);
+        if (store is S3Store s3) await AbortStaleUploadsAsync(s3, options.StaleUploadAge, loggers.CreateLogger(typeof(RunCommand)), cancellationToken);
 
         using var stopping = cancellationToken.Register(() =>
             Console.Error.WriteLine("akka-ingest run: stopping: letting downloads in flight finish (Ctrl+C again to quit at once)"));
@@ -117,6 +121,20 @@ internal static class RunCommand
 
         PrintSummary(outcome, json);
         return Cli.Ok;
+    }
+
+    /// <summary>Housekeeping, not the run's job: when it cannot be done (e.g. no ListMultipartUploads permission) the run goes on.</summary>
+    private static async Task AbortStaleUploadsAsync(S3Store store, TimeSpan olderThan, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var aborted = await store.AbortStaleUploadsAsync(olderThan, cancellationToken);
+            logger.LogInformation("{Aborted} stale multipart upload(s) older than {Age} aborted in {Store}", aborted, olderThan, store.Location);
+        }
+        catch (AmazonServiceException e)
+        {
+            logger.LogWarning("could not look for stale multipart uploads in {Store}: {Error}", store.Location, e.Message);
+        }
     }
 
     private static string ProgressLine(ProgressSnapshot p) =>

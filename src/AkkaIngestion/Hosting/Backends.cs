@@ -27,7 +27,8 @@ public static class Backends
         if (string.Equals(location, "memory", StringComparison.OrdinalIgnoreCase))
             return new InProcessQueue(options.VisibilityTimeout);
         if (AwsLocation.IsSqs(location))
-            return new SqsQueue(AwsClientFactory.CreateSqs(), Parse(() => AwsLocation.ParseSqs(location)), Logger<SqsQueue>(loggers));
+            return new SqsQueue(AwsClientFactory.CreateSqs(), Parse(() => AwsLocation.ParseSqs(location)), Logger<SqsQueue>(loggers),
+                receiveVisibility: options.VisibilityTimeout);
         throw new BackendConfigurationException($"--queue '{location}': expected 'memory', sqs://name or an SQS queue URL");
     }
 
