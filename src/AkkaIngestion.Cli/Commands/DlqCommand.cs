@@ -5,7 +5,6 @@ using AkkaIngestion.Hosting;
 using AkkaIngestion.Queueing;
 using AkkaIngestion.Storage;
 using Amazon.Runtime;
-using Spectre.Console;
 
 namespace AkkaIngestion.Cli.Commands;
 
@@ -119,28 +118,19 @@ internal static class DlqCommand
         if (queue is not null)
         {
             Console.Out.WriteLine($"{letters.Count} dead letter(s) in sqs://{deadLetterQueue} (dead letters of {queue.Location})");
-            if (rows.Count > 0)
-            {
-                var table = new Table().AddColumns("message", "sent", "reason").Border(TableBorder.Simple);
-                foreach (var (letter, record) in rows)
-                    table.AddRow(Markup.Escape(letter.Body), letter.SentAt?.ToString("u") ?? "-",
-                        Markup.Escape(letter.Reason ?? record?.Record?.Reason ?? "moved by SQS after too many receives"));
-                AnsiConsole.Write(table);
-            }
+            // One line per letter, never wrapped, so the output greps well.
+            foreach (var (letter, record) in rows)
+                Console.Out.WriteLine($"  {letter.Body} (sent {letter.SentAt?.ToString("u") ?? "?"}): " +
+                                      (letter.Reason ?? record?.Record?.Reason ?? "moved by SQS after too many receives"));
         }
         if (store is not null)
         {
             Console.Out.WriteLine(queue is null
                 ? $"{records.Count} dead-letter record(s) in {store.Location}"
                 : $"{unmatched.Count} dead-letter record(s) in {store.Location} without a message in the dead-letter queue");
-            if (unmatched.Count > 0)
-            {
-                var table = new Table().AddColumns("record", "at", "reason").Border(TableBorder.Simple);
-                foreach (var stored in unmatched)
-                    table.AddRow(Markup.Escape(stored.Record?.FileName ?? stored.Record?.Body ?? stored.Key), stored.Record?.At.ToString("u") ?? "-",
-                        Markup.Escape(stored.Record?.Reason ?? stored.Problem ?? ""));
-                AnsiConsole.Write(table);
-            }
+            foreach (var stored in unmatched)
+                Console.Out.WriteLine($"  {stored.Record?.FileName ?? stored.Record?.Body ?? stored.Key} " +
+                                      $"(at {stored.Record?.At.ToString("u") ?? "?"}): {stored.Record?.Reason ?? stored.Problem}");
         }
         return Cli.Ok;
     }
