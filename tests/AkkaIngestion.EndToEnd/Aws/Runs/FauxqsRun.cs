@@ -61,6 +61,10 @@ internal sealed class FauxqsRun(FauxqsServer fauxqs) : IDisposable
 
     public async Task<string> DeadLetterQueueUrlAsync() => (await Sqs.GetQueueUrlAsync(QueueName + "-dlq")).QueueUrl;
 
+    /// <summary>Received and neither deleted nor visible again yet.</summary>
+    public async Task<int> MessagesInFlightAsync(string queueUrl) =>
+        (await Sqs.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessagesNotVisible"])).ApproximateNumberOfMessagesNotVisible;
+
     /// <summary>Visible and in flight: everything not yet deleted.</summary>
     public async Task<int> MessagesInAsync(string queueUrl)
     {
@@ -149,10 +153,13 @@ internal sealed class FauxqsRun(FauxqsServer fauxqs) : IDisposable
     public static DateTime Hour(string text) => ArchiveHour.TryParse(text, out var hour, out var error) ? hour : throw new ArgumentException(error);
 
     /// <summary>Polls until <paramref name="condition"/> holds; the failure names what was awaited.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Func<string>? detail = null)
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Func<string>? detail = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what, detail);
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? detail = null)
     {
         var clock = Stopwatch.StartNew();
-        while (!condition())
+        while (!await condition())
         {
             if (clock.Elapsed > timeout) Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}\n{detail?.Invoke()}");
             await Task.Delay(50);
