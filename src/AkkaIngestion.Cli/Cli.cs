@@ -43,13 +43,13 @@ internal static class Cli
         return Usage;
     }
 
-    /// <summary>The whole verb, e.g. "akka-ingest ctl workers set", so the line says which command it is about.</summary>
+    /// <summary>"akka-ingest dlq list" for a sub-verb, so the line names exactly what was run.</summary>
     private static string VerbPath(Command command)
     {
         var names = new List<string>();
-        for (Symbol? symbol = command; symbol is Command { } current and not RootCommand; symbol = current.Parents.FirstOrDefault())
+        for (var current = command; current is not null and not RootCommand; current = current.Parents.OfType<Command>().FirstOrDefault())
             names.Insert(0, current.Name);
-        return string.Join(' ', ["akka-ingest", .. names]);
+        return string.Join(' ', names.Prepend("akka-ingest"));
     }
 }
 

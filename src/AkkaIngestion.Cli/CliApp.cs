@@ -17,6 +17,7 @@ public static class CliApp
             StatusCommand.Create(),
             VerifyCommand.Create(),
             SetupCommand.Create(),
+            DlqCommand.Create(),
             ArchiveSimCommand.Create(),
             CtlCommand.Create(),
             CompletionCommand.Create(),

@@ -5,6 +5,7 @@ using AkkaIngestion.Feeds;
 using AkkaIngestion.Hosting;
 using AkkaIngestion.Scheduling;
 using AkkaIngestion.Storage;
+using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -89,6 +90,7 @@ internal static class RunCommand
         if (options.Cluster.FindProblem() is { } clusterProblem) throw new UsageException(clusterProblem);
         if (options.Cluster.Enabled && string.Equals(options.Queue, "memory", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("a cluster needs a shared queue: use --queue sqs://name (the in-process queue lives and dies with one node)");
+        if (options.StaleUploadAge <= TimeSpan.Zero) throw new UsageException($"StaleUploadAge {options.StaleUploadAge} must be positive");
         var (from, to) = NodeSettings.Range(parsed);
         var feeds = parsed.GetValue(Feeds) is { } feedsFile
             ? FeedCatalog.ReadFile(feedsFile, options.PollInterval)
@@ -96,13 +98,6 @@ internal static class RunCommand
                 ? FeedCatalog.FromConfiguration(options.Feeds, options.PollInterval)
                 : [FeedDefinition.GhArchive(NodeSettings.SourceUrl(options), options.PollInterval)];
         var plan = new RunPlan(feeds, from, to, options.Cluster.Enabled);
-
-        var store = Backends.OpenStore(options.Store);
-        // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
-        foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
-        await store.CheckReachableAsync(cancellationToken);
-        var queue = Backends.OpenQueue(options.Queue, options);
-        var admin = AdminAddress(parsed, options);
 
         var json = parsed.GetValue(NodeSettings.Json);
         var live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -116,6 +111,15 @@ internal static class RunCommand
                 c.TimestampFormat = "HH:mm:ss ";
             })
             .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
+        using var loggers = LoggerFactory.Create(Logging);
+
+        var store = Backends.OpenStore(options.Store, loggers);
+        // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
+        foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+        await store.CheckReachableAsync(cancellationToken);
+        var queue = Backends.OpenQueue(options.Queue, options, loggers);
+        var admin = AdminAddress(parsed, options);
+        if (store is S3Store s3) await AbortStaleUploadsAsync(s3, options.StaleUploadAge, loggers.CreateLogger(typeof(RunCommand)), cancellationToken);
 
         using var stopping = cancellationToken.Register(() =>
             Console.Error.WriteLine("akka-ingest run: stopping: letting downloads in flight finish (Ctrl+C again to quit at once)"));
@@ -159,6 +163,20 @@ internal static class RunCommand
         // Several nodes on one machine: only the first gets the default port; the others say so and run without.
         Console.Error.WriteLine($"akka-ingest run: admin endpoint not started: {options.Admin} is in use (set --admin HOST:PORT or off)");
         return admin with { EndPoint = null };
+    }
+
+    /// <summary>Housekeeping, not the run's job: when it cannot be done (e.g. no ListMultipartUploads permission) the run goes on.</summary>
+    private static async Task AbortStaleUploadsAsync(S3Store store, TimeSpan olderThan, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var aborted = await store.AbortStaleUploadsAsync(olderThan, cancellationToken);
+            logger.LogInformation("{Aborted} stale multipart upload(s) older than {Age} aborted in {Store}", aborted, olderThan, store.Location);
+        }
+        catch (AmazonServiceException e)
+        {
+            logger.LogWarning("could not look for stale multipart uploads in {Store}: {Error}", store.Location, e.Message);
+        }
     }
 
     private static string ProgressLine(ProgressSnapshot p) =>

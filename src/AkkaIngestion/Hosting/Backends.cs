@@ -28,7 +28,7 @@ public static class Backends
             return new InProcessQueue(options.VisibilityTimeout);
         if (AwsLocation.IsSqs(location))
             return new SqsQueue(AwsClientFactory.CreateSqs(), Parse(() => AwsLocation.ParseSqs(location)), Logger<SqsQueue>(loggers),
-                visibilityTimeout: options.VisibilityTimeout);
+                receiveVisibility: options.VisibilityTimeout);
         throw new BackendConfigurationException($"--queue '{location}': expected 'memory', sqs://name or an SQS queue URL");
     }
 

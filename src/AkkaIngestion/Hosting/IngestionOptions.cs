@@ -54,6 +54,12 @@ public sealed class IngestionOptions
     /// <summary>Long-poll wait of one receive.</summary>
     public TimeSpan ReceiveWait { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// A run against an S3 store first aborts multipart uploads under its prefix started longer ago than this: a killed
+    /// node leaves its upload open, and S3 bills the parts until it is aborted. Keep it above the longest upload.
+    /// </summary>
+    public TimeSpan StaleUploadAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long a stopping node lets in-flight downloads finish before handing them back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
 

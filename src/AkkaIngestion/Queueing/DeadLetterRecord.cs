@@ -100,6 +100,21 @@ public sealed record DeadLetterRecord(
         }
         return results;
     }
+
+    /// <summary>Deletes the records at <paramref name="keys"/> that exist (e.g. of redriven messages); returns how many.</summary>
+    public static async Task<int> RemoveAsync(
+        IObjectStore store, IEnumerable<FeedDefinition> feeds, IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        var wanted = keys.ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        foreach (var stored in await ListAsync(store, feeds, cancellationToken))
+        {
+            if (!wanted.Contains(stored.Key)) continue;
+            await store.DeleteAsync(stored.Key, cancellationToken);
+            removed++;
+        }
+        return removed;
+    }
 }
 
 /// <summary>One listed dead-letter record, or the reason it could not be read.</summary>

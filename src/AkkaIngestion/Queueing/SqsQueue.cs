@@ -30,22 +30,22 @@ public sealed class SqsQueue : IFileQueue
     private readonly IAmazonSQS _sqs;
     private readonly SqsQueueLocation _location;
     private readonly ILogger _logger;
+    private readonly TimeSpan? _receiveVisibility;
     private readonly ResiliencePipeline _partialFailureRetry;
     private readonly SemaphoreSlim _resolveLock = new(1, 1);
-    private readonly int? _receiveVisibilitySeconds;
     private string? _queueUrl;
     private DeadLetterTarget? _deadLetterTarget;
 
-    /// <param name="visibilityTimeout">
-    /// How long a received message stays invisible before it is extended; null keeps the queue's own setting. Given, it
-    /// is what a node that dies holding messages costs: they come back after this, not after the queue's default.
+    /// <param name="receiveVisibility">
+    /// How long a received message stays invisible before its first extension; null leaves it to the queue's own
+    /// VisibilityTimeout. A node passes its configured timeout so a crashed node's messages come back as soon as it says.
     /// </param>
     public SqsQueue(IAmazonSQS sqs, SqsQueueLocation location, ILogger<SqsQueue>? logger = null, TimeSpan? retryBaseDelay = null,
-        TimeSpan? visibilityTimeout = null)
+        TimeSpan? receiveVisibility = null)
     {
         _sqs = sqs;
-        _receiveVisibilitySeconds = visibilityTimeout is { } visibility ? VisibilitySeconds(visibility) : null;
         _location = location;
+        _receiveVisibility = receiveVisibility;
         _queueUrl = location.QueueUrl;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _partialFailureRetry = new ResiliencePipelineBuilder()
@@ -109,8 +109,8 @@ public sealed class SqsQueue : IFileQueue
         {
             QueueUrl = await QueueUrlAsync(cancellationToken),
             MaxNumberOfMessages = Math.Clamp(maxMessages, 1, MaxBatch),
+            VisibilityTimeout = _receiveVisibility is { } visibility ? VisibilitySeconds(visibility) : null,
             WaitTimeSeconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 0, MaxWait.TotalSeconds),
-            VisibilityTimeout = _receiveVisibilitySeconds,
             MessageSystemAttributeNames = [MessageSystemAttributeName.ApproximateReceiveCount],
             MessageAttributeNames = [FeedAttribute],
         }, cancellationToken);
@@ -214,7 +214,9 @@ public sealed class SqsQueue : IFileQueue
         }
     }
 
-    private async ValueTask<string> QueueUrlAsync(CancellationToken cancellationToken)
+    internal IAmazonSQS Client => _sqs;
+
+    internal async ValueTask<string> QueueUrlAsync(CancellationToken cancellationToken)
     {
         if (_queueUrl is { } known) return known;
         await _resolveLock.WaitAsync(cancellationToken);
@@ -232,7 +234,8 @@ public sealed class SqsQueue : IFileQueue
         }
     }
 
-    private async ValueTask<DeadLetterTarget> DeadLetterTargetAsync(CancellationToken cancellationToken)
+    /// <summary>The queue named by this queue's RedrivePolicy; both parts null when it has none.</summary>
+    internal async ValueTask<DeadLetterTarget> DeadLetterTargetAsync(CancellationToken cancellationToken)
     {
         if (_deadLetterTarget is { } known) return known;
         var attributes = await _sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
@@ -263,7 +266,7 @@ public sealed class SqsQueue : IFileQueue
     private static string Truncate(string reason) =>
         reason.Length <= MaxReasonLength ? reason : reason[..(MaxReasonLength - 1)] + "…";
 
-    private sealed record DeadLetterTarget(string? QueueName, string? QueueUrl);
+    internal sealed record DeadLetterTarget(string? QueueName, string? QueueUrl);
 
     private sealed class PartialBatchFailure(IReadOnlyList<BatchResultErrorEntry> failed, bool retryable)
         : Exception($"{failed.Count} entries failed")

@@ -8,7 +8,7 @@ internal static class S3Limits
     private const int MiB = 1024 * 1024;
 
     // Largest part an ArrayPool buffer (and so one in-memory part) may be; S3 itself allows 5 GiB.
-    private const int MaxPartSize = 1024 * MiB;
+    public const int MaxPartSize = 1024 * MiB;
 
     public static int ChoosePartSize(long? expectedLength, int defaultPartSize)
     {

@@ -22,6 +22,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private readonly string _key;
     private readonly int _partSize;
     private readonly ILogger _logger;
+    private readonly ArrayPool<byte> _buffers;
     private readonly SemaphoreSlim _partSlots;
     private readonly CancellationTokenSource _abandon = new();
     private readonly IncrementalHash _bodyHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -36,8 +37,9 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private bool _committed;
     private bool _disposed;
 
-    public S3ObjectUpload(IAmazonS3 s3, string bucket, string key, int partSize, int partsInFlight, ILogger logger)
+    public S3ObjectUpload(IAmazonS3 s3, string bucket, string key, int partSize, int partsInFlight, ArrayPool<byte> buffers, ILogger logger)
     {
+        _buffers = buffers;
         _s3 = s3;
         _bucket = bucket;
         _key = key;
@@ -91,7 +93,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
         {
             // A full buffer is sent only once more bytes arrive: until then the body may still fit a single PutObject.
             if (_filling is not null && _filled == _partSize) await SendFillingPartAsync(cancellationToken);
-            _filling ??= ArrayPool<byte>.Shared.Rent(_partSize);
+            _filling ??= _buffers.Rent(_partSize);
             var take = Math.Min(data.Length, _partSize - _filled);
             data.Span[..take].CopyTo(_filling.AsSpan(_filled));
             _bodyHash.AppendData(data.Span[..take]);
@@ -154,7 +156,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _buffers.Return(buffer);
             _partSlots.Release();
         }
     }
@@ -228,7 +230,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private void ReturnFillingBuffer()
     {
         if (_filling is null) return;
-        ArrayPool<byte>.Shared.Return(_filling);
+        _buffers.Return(_filling);
         _filling = null;
     }
 

@@ -1,4 +1,5 @@
 using AkkaIngestion.Aws;
+using System.Buffers;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -30,6 +31,13 @@ public sealed class S3Store : IObjectStore
     private readonly S3UploadOptions _uploadOptions;
     private readonly ILogger _logger;
 
+    /// <summary>
+    /// Part buffers, shared by this store's uploads. Not ArrayPool.Shared: it keeps a returned array in a slot of the
+    /// returning thread that other threads never rent from, and an upload's parts are returned by whichever thread pool
+    /// thread finished the request, so part-sized arrays piled up there (measured: 206 MiB peak for one 200 MiB file).
+    /// </summary>
+    private readonly ArrayPool<byte> _partBuffers;
+
     public S3Store(IAmazonS3 s3, S3StoreLocation location, S3UploadOptions? uploadOptions = null, ILogger<S3Store>? logger = null)
     {
         _s3 = s3;
@@ -39,6 +47,7 @@ public sealed class S3Store : IObjectStore
             throw new ArgumentException(
                 $"upload options {_uploadOptions}: parts must be at least {S3Limits.MinPartSize} bytes and at least one in flight");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _partBuffers = ArrayPool<byte>.Create(S3Limits.MaxPartSize, _uploadOptions.PartsInFlight + 1);
     }
 
     public string Location => _location.ToString();
@@ -74,7 +83,7 @@ public sealed class S3Store : IObjectStore
     {
         var partSize = S3Limits.ChoosePartSize(expectedLength, _uploadOptions.DefaultPartSize);
         IObjectUpload upload = new S3ObjectUpload(
-            _s3, _location.Bucket, ObjectKey(key), partSize, _uploadOptions.PartsInFlight, _logger);
+            _s3, _location.Bucket, ObjectKey(key), partSize, _uploadOptions.PartsInFlight, _partBuffers, _logger);
         return Task.FromResult(upload);
     }
 

@@ -12,7 +12,8 @@ namespace AkkaIngestion.EndToEnd.Aws.Fauxqs;
 
 /// <summary>
 /// One fauxqs process (S3 and SQS on one port) for the whole collection: installed from npm once per machine into
-/// &lt;repo&gt;/.tools/fauxqs, bound to 127.0.0.1 on a free port, S3 objects in a temporary folder, stopped on dispose.
+/// &lt;repo&gt;/.tools/fauxqs, bound to 127.0.0.1 on a free port, S3 objects and the SQS database in a temporary folder,
+/// stopped on dispose. A test may stop and start it in place (same port, same S3 files) to play an outage.
 /// </summary>
 public sealed class FauxqsServer : IAsyncLifetime
 {
@@ -26,6 +27,7 @@ public sealed class FauxqsServer : IAsyncLifetime
     private readonly List<string> _output = [];
     private Process? _process;
     private string _workDir = "";
+    private string _toolDir = "";
 
     public int Port { get; private set; }
 
@@ -54,19 +56,50 @@ public sealed class FauxqsServer : IAsyncLifetime
     /// <summary>Process id, so a test can check what the process listens on.</summary>
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("fauxqs is not running");
 
+    /// <summary>
+    /// Keep SQS state (queues, messages in every state) in SQLite, so a restart keeps it as AWS would through an outage;
+    /// otherwise a restart loses every queue. Off for the shared server: fauxqs 2.4.1 then fails every
+    /// ChangeMessageVisibility to 0 (it writes a NULL receive count: "NOT NULL constraint failed").
+    /// </summary>
+    public bool PersistSqs { get; init; }
+
+    private string SqsDataDir => Path.Combine(_workDir, "sqs");
+
     public async Task InitializeAsync()
     {
-        var toolDir = Path.Combine(RepositoryRoot(), ".tools", "fauxqs");
-        await EnsureInstalledAsync(toolDir);
+        _toolDir = Path.Combine(RepositoryRoot(), ".tools", "fauxqs");
+        await EnsureInstalledAsync(_toolDir);
         _workDir = Directory.CreateTempSubdirectory("fauxqs-").FullName;
         Directory.CreateDirectory(S3StorageDir);
+        Directory.CreateDirectory(SqsDataDir);
         Port = FreeLoopbackPort();
-        var start = new ProcessStartInfo(Path.Combine(toolDir, "node_modules", ".bin", "node"))
+        await StartAsync();
+    }
+
+    /// <summary>Kills the server the way a crash or an outage would; <see cref="StartAsync"/> brings it back.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not { } process) return;
+        _process = null;
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(exited.Token);
+        }
+        process.Dispose();
+    }
+
+    /// <summary>(Re)starts the server on the same port with the same S3 files and SQS database, and waits until it answers.</summary>
+    public async Task StartAsync()
+    {
+        if (_process is not null) throw new InvalidOperationException("fauxqs is already running");
+        var start = new ProcessStartInfo(Path.Combine(_toolDir, "node_modules", ".bin", "node"))
         {
             ArgumentList =
             {
                 "--import", new Uri(Path.Combine(AppContext.BaseDirectory, "Aws", "Fauxqs", "loopback-only.mjs")).AbsoluteUri,
-                Path.Combine(toolDir, "node_modules", "fauxqs", "dist", "server.js"),
+                Path.Combine(_toolDir, "node_modules", "fauxqs", "dist", "server.js"),
             },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -81,6 +114,11 @@ public sealed class FauxqsServer : IAsyncLifetime
                 ["FAUXQS_LOGGER"] = "false",
             },
         };
+        if (PersistSqs)
+        {
+            start.Environment["FAUXQS_DATA_DIR"] = SqsDataDir;
+            start.Environment["FAUXQS_PERSISTENCE"] = "true";
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start node for fauxqs");
         _process.OutputDataReceived += (_, e) => Remember(e.Data);
         _process.ErrorDataReceived += (_, e) => Remember(e.Data);
@@ -91,16 +129,7 @@ public sealed class FauxqsServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_process is { } process)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await process.WaitForExitAsync(exited.Token);
-            }
-            process.Dispose();
-        }
+        await StopAsync();
         if (_workDir.Length > 0 && Directory.Exists(_workDir)) Directory.Delete(_workDir, recursive: true);
     }
 
