@@ -27,6 +27,9 @@ internal static class AkkaIngestCli
         info.ArgumentList.Add(Entry);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // Tests never take the machine-wide default admin port (a developer's node may hold it, and parallel test
+        // processes would race for it); a test that wants the endpoint passes --admin 127.0.0.1:0.
+        info.Environment["AKKA_INGEST__ADMIN"] = "off";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         return info;
     }

@@ -30,7 +30,17 @@ public sealed class NodeActivity : ReceiveActor, IWithTimers
         Receive<FeedScheduler.GapRecorded>(gap => IngestionMetrics.GapsRecorded.Add(1, Feed(gap.FeedId)));
         Receive<Warning>(warning => Remember("warning", warning));
         Receive<Error>(error => Remember("error", error));
-        Receive<RefreshGauges>(_ => _look().Task.PipeTo(Self));
+        Receive<RefreshGauges>(_ =>
+        {
+            try
+            {
+                _look().Task.PipeTo(Self);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The host is going down (or failed to start) around this actor; there is nothing left to look at.
+            }
+        });
         Receive<NodeGauges>(gauges => IngestionMetrics.Gauges = gauges);
         Receive<Status.Failure>(_ => { });
         Receive<GetActivity>(_ => Sender.Tell(new ActivitySnapshot(
