@@ -12,14 +12,35 @@ namespace AkkaIngestion.Cli.Commands;
 /// <summary><c>akka-ingest status</c>: what the store says about a feed: bookmark, files, gaps, dead letters.</summary>
 internal static class StatusCommand
 {
+    private static readonly Option<string?> Node = new("--node")
+    {
+        Description = "Also show the cluster's members as this node's admin endpoint sees them (host:port, token from AKKA_INGEST_ADMIN_TOKEN)",
+    };
+
     public static Command Create()
     {
         var command = new Command("status", "Show the bookmark, stored files, gaps and dead letters of a store")
         {
-            NodeSettings.Store, NodeSettings.Config, NodeSettings.Json,
+            NodeSettings.Store, NodeSettings.Config, NodeSettings.Json, Node,
         };
         Cli.SetGuardedAction(command, ShowAsync);
         return command;
+    }
+
+    /// <summary>The members through the node's admin endpoint; an unreachable node or a refused token is a usage error.</summary>
+    private static async Task<Ctl.ClusterState?> MembersAsync(string? node, CancellationToken cancellationToken)
+    {
+        if (node is null) return null;
+        if (!Ctl.AdminNode.TryParse(node, out var address, out var error)) throw new UsageException(error);
+        using var client = new Ctl.AdminClient(address, Environment.GetEnvironmentVariable(Ctl.AdminClient.TokenVariable));
+        try
+        {
+            return (await client.GetClusterAsync(cancellationToken)).Value;
+        }
+        catch (Ctl.AdminCallException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static async Task<int> ShowAsync(ParseResult parsed, CancellationToken cancellationToken)
@@ -46,6 +67,7 @@ internal static class StatusCommand
         }
         var deadLetters = await DeadLetterRecord.ListAsync(store, [feed], cancellationToken);
         var settled = bookmark.SettledThrough is { } s ? feed.Naming.NameOf(s) : null;
+        var members = await MembersAsync(parsed.GetValue(Node), cancellationToken);
 
         if (parsed.GetValue(NodeSettings.Json))
         {
@@ -60,6 +82,7 @@ internal static class StatusCommand
                 firstFile,
                 lastFile,
                 gaps = bookmark.Gaps.Select(g => new { file = feed.Naming.NameOf(g.Hour), firstSeen = g.FirstSeen, lastProbed = g.LastProbed, probes = g.Probes }),
+                members = members?.Members?.Select(m => new { address = m.Address, status = m.Status, roles = m.Roles, reachable = m.Reachable }),
                 deadLetters = deadLetters.Select(d => new { key = d.Key, file = d.Record?.FileName, body = d.Record?.Body, reason = d.Record?.Reason ?? d.Problem }),
             }, new JsonSerializerOptions { WriteIndented = true }));
             return Cli.Ok;
@@ -73,6 +96,14 @@ internal static class StatusCommand
         table.AddRow("gaps", bookmark.Gaps.Count.ToString());
         table.AddRow("dead letters", deadLetters.Count.ToString());
         AnsiConsole.Write(table);
+        if (members is not null)
+        {
+            var cluster = new Table().AddColumns("member", "status", "roles", "reachable").Border(TableBorder.Simple);
+            foreach (var member in members.Members ?? [])
+                cluster.AddRow(Markup.Escape(member.Address + (member.Address == members.Leader ? " (leader)" : "")), member.Status,
+                    string.Join(",", member.Roles ?? []), member.Reachable ? "yes" : "[red]no[/]");
+            AnsiConsole.Write(cluster);
+        }
 
         if (bookmark.Gaps.Count > 0)
         {

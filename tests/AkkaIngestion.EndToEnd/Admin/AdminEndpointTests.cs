@@ -139,6 +139,27 @@ public partial class AdminEndpointTests
         await ReadinessBecomes(http, node.Admin, HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task Status_pointed_at_a_node_lists_the_members_and_an_unreachable_node_is_exit_2()
+    {
+        var (temp, sim, files) = await ArchiveAsync(2);
+        using var _ = temp;
+        await using var __ = sim;
+        var data = Path.Combine(temp.Path, "data");
+        await using var node = await LiveNode.StartAsync(temp.Path, null, FollowArguments(sim, data, files));
+
+        var status = await AkkaIngestCli.RunAsync(temp.Path, Timeout, null,
+            "status", "--store", data, "--node", $"{node.Admin.Host}:{node.Admin.Port}", "--json");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var member = Assert.Single(JsonDocument.Parse(status.Stdout).RootElement.GetProperty("members").EnumerateArray());
+        Assert.Equal("Up", member.GetProperty("status").GetString());
+        Assert.True(member.GetProperty("reachable").GetBoolean());
+
+        var unreachable = await AkkaIngestCli.RunAsync(temp.Path, Timeout, null, "status", "--store", data, "--node", "127.0.0.1:9");
+        Assert.True(unreachable.ExitCode == 2, unreachable.ToString());
+        Assert.Contains("akka-ingest status:", Assert.Single(unreachable.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
     /// <summary>Asks /readyz until it answers <paramref name="expected"/> (a loaded machine may answer a check late); returns the body.</summary>
     private static async Task<string> ReadinessBecomes(HttpClient http, Uri admin, HttpStatusCode expected)
     {
