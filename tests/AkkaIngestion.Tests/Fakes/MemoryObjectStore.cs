@@ -35,9 +35,12 @@ internal sealed class MemoryObjectStore : IObjectStore
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
-        foreach (var (key, value) in _objects.OrderBy(p => p.Key, StringComparer.Ordinal))
-            if (key.StartsWith(prefix, StringComparison.Ordinal))
-                yield return new StoredObject(key, value.Bytes.Length, value.Record);
+        // Small text objects (bookmark, dead-letter records) are objects too, as in the real stores.
+        var listed = _objects.Select(o => new StoredObject(o.Key, o.Value.Bytes.Length, o.Value.Record))
+            .Concat(_texts.Select(t => new StoredObject(t.Key, t.Value.Content.Length, null)));
+        foreach (var item in listed.OrderBy(o => o.Key, StringComparer.Ordinal))
+            if (item.Key.StartsWith(prefix, StringComparison.Ordinal))
+                yield return item;
     }
 
     public Task<VersionedText?> ReadTextAsync(string key, CancellationToken cancellationToken) =>
@@ -76,6 +79,9 @@ internal sealed class MemoryObjectStore : IObjectStore
         _texts.TryRemove(key, out _);
         return Task.CompletedTask;
     }
+
+    /// <summary>Every text object now, by key.</summary>
+    public IReadOnlyDictionary<string, string> Texts => _texts.ToDictionary(t => t.Key, t => t.Value.Content);
 
     public string? Text(string key) => _texts.TryGetValue(key, out var t) ? t.Content : null;
 

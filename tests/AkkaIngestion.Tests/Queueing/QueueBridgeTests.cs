@@ -4,6 +4,7 @@ using Akka.TestKit;
 using AkkaIngestion.Downloading;
 using AkkaIngestion.Feeds;
 using AkkaIngestion.Queueing;
+using AkkaIngestion.Tests.Fakes;
 
 namespace AkkaIngestion.Tests.Queueing;
 
@@ -14,7 +15,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
 
     private readonly TestProbe _router;
     private readonly TestProbe _settled;
-    private readonly MemoryTextStore _store = new();
+    private readonly MemoryObjectStore _store = new();
     private readonly DownloadCancellation _cancellation = new();
     private InProcessQueue _queue = new(LongVisibility);
     private RecordingQueue _recording;
@@ -118,7 +119,7 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_dead_letter_whose_record_cannot_be_written_still_leaves_the_queue()
     {
-        _store.FailWrites = true;
+        _store.TextWriteFault = new IOException("the store is down");
         await Send("2015-01-01-15.json.gz");
         var bridge = StartBridge(Settings(workers: 1, prefetch: 0));
 
