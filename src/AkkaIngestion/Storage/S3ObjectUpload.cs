@@ -171,6 +171,8 @@ internal sealed class S3ObjectUpload : IObjectUpload
             ContentType = OctetStream,
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
             ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256)),
+            // The body is in memory: one signed payload instead of a signature per chunk.
+            UseChunkEncoding = false,
         };
         ObjectRecordMetadata.Write(request.Metadata, record);
         await _s3.PutObjectAsync(request, cancellationToken);
