@@ -154,6 +154,20 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_missing_object_is_known_from_a_listing_without_a_head_even_beside_longer_keys()
+    {
+        var store = Store("p");
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "p/raw/2015-01-01-1.json.gz.part", ContentBody = "x" }, _ct);
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "p/raw/2015-01-01-10.json.gz", ContentBody = "x" }, _ct);
+        var operations = RecordOperations();
+
+        Assert.Null(await store.GetRecordAsync("raw/2015-01-01-1.json.gz", _ct));
+        Assert.Null(await store.GetRecordAsync("raw/2015-01-01-0.json.gz", _ct));
+
+        Assert.Equal(["ListObjectsV2Request", "ListObjectsV2Request"], operations.Names);
+    }
+
+    [Fact]
     public async Task Text_objects_read_back_with_their_etag_as_version_and_delete()
     {
         var store = Store("p");
