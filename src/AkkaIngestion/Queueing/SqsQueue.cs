@@ -32,16 +32,20 @@ public sealed class SqsQueue : IFileQueue
     private readonly ILogger _logger;
     private readonly TimeSpan? _receiveVisibility;
     private readonly ResiliencePipeline _partialFailureRetry;
+    private readonly SqsDeleteBatcher _deletes;
     private readonly SemaphoreSlim _resolveLock = new(1, 1);
     private string? _queueUrl;
     private DeadLetterTarget? _deadLetterTarget;
+
+    /// <summary>How long an acknowledgement waits for others to share its DeleteMessageBatch call.</summary>
+    public static readonly TimeSpan DefaultAckLinger = TimeSpan.FromMilliseconds(20);
 
     /// <param name="receiveVisibility">
     /// How long a received message stays invisible before its first extension; null leaves it to the queue's own
     /// VisibilityTimeout. A node passes its configured timeout so a crashed node's messages come back as soon as it says.
     /// </param>
     public SqsQueue(IAmazonSQS sqs, SqsQueueLocation location, ILogger<SqsQueue>? logger = null, TimeSpan? retryBaseDelay = null,
-        TimeSpan? receiveVisibility = null)
+        TimeSpan? receiveVisibility = null, TimeSpan? ackLinger = null)
     {
         _sqs = sqs;
         _location = location;
@@ -58,6 +62,7 @@ public sealed class SqsQueue : IFileQueue
                 Delay = retryBaseDelay ?? TimeSpan.FromMilliseconds(200),
             })
             .Build();
+        _deletes = new SqsDeleteBatcher(sqs, QueueUrlAsync, ackLinger ?? DefaultAckLinger);
     }
 
     private static int VisibilitySeconds(TimeSpan visibility) => (int)Math.Clamp(Math.Ceiling(visibility.TotalSeconds), 0, MaxVisibility.TotalSeconds);
@@ -120,8 +125,9 @@ public sealed class SqsQueue : IFileQueue
     public async Task ExtendVisibilityAsync(QueuedFile message, TimeSpan visibility, CancellationToken cancellationToken) =>
         await ChangeVisibilityAsync(message, visibility, cancellationToken);
 
-    public async Task AckAsync(QueuedFile message, CancellationToken cancellationToken) =>
-        await _sqs.DeleteMessageAsync(await QueueUrlAsync(cancellationToken), message.ReceiptHandle, cancellationToken);
+    /// <summary>Deleted in batches of up to ten (see <see cref="SqsDeleteBatcher"/>); the task ends with this message's own outcome.</summary>
+    public Task AckAsync(QueuedFile message, CancellationToken cancellationToken) =>
+        _deletes.DeleteAsync(message.ReceiptHandle, cancellationToken);
 
     public async Task ReleaseAsync(QueuedFile message, CancellationToken cancellationToken) =>
         await ChangeVisibilityAsync(message, TimeSpan.Zero, cancellationToken);

@@ -53,6 +53,11 @@ public sealed class FauxqsServer : IAsyncLifetime
 
     public IAmazonSQS CreateSqsClient() => AwsClientFactory.CreateSqs(ClientSettings);
 
+    /// <summary>An SQS client that refuses deletes of bad receipt handles (<see cref="ReceiptHandleCheck"/>), as SQS does.</summary>
+    public IAmazonSQS CreateSqsClientWithReceiptHandleCheck() => new AmazonSQSClient(
+        ClientSettings.Credentials,
+        new AmazonSQSConfig { ServiceURL = ServiceUrl, AuthenticationRegion = Region, HttpClientFactory = new ReceiptHandleCheck() });
+
     /// <summary>Process id, so a test can check what the process listens on.</summary>
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("fauxqs is not running");
 

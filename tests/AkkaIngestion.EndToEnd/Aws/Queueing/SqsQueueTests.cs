@@ -32,6 +32,31 @@ public sealed class SqsQueueTests(FauxqsServer fauxqs) : IDisposable
     }
 
     [Fact]
+    public async Task Acknowledgements_given_together_share_delete_batches_and_fail_one_by_one()
+    {
+        using var checkedSqs = fauxqs.CreateSqsClientWithReceiptHandleCheck();
+        var queue = await SetUpQueueAsync();
+        queue = new SqsQueue(checkedSqs, new SqsQueueLocation(_name, await queue.QueueUrlAsync(_ct)));
+        var jobs = Enumerable.Range(0, 19).Select(hour => new FileJob("gharchive", $"2015-01-01-{hour}.json.gz")).ToList();
+        await queue.SendBatchAsync(jobs, _ct);
+        var received = await ReceiveAtLeastAsync(queue, jobs.Count);
+        var requests = new List<string>();
+        ((AmazonSQSClient)checkedSqs).BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs request) lock (requests) requests.Add(request.Request.GetType().Name);
+        };
+        var stale = received[0] with { ReceiptHandle = "not-a-receipt-handle" };
+
+        var acks = received.Select(message => queue.AckAsync(message, _ct)).Append(queue.AckAsync(stale, _ct)).ToList();
+        await Task.WhenAll(acks.Take(received.Count));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => acks[^1]);
+        Assert.Equal((0, 0), await CountsAsync(_name));
+        lock (requests)
+            Assert.Equal(["DeleteMessageBatchRequest", "DeleteMessageBatchRequest"], requests.Where(name => name.StartsWith("Delete")));
+    }
+
+    [Fact]
     public async Task A_released_message_comes_back_at_once_with_its_receive_count_raised()
     {
         var queue = await SetUpQueueAsync();
