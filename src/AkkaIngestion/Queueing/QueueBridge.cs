@@ -11,6 +11,8 @@ namespace AkkaIngestion.Queueing;
 /// One per node: pulls file messages from the queue only as fast as the downloaders free up, validates them, hands
 /// each worker one file, and settles every message by what happened to its file (ack, dead-letter or release).
 /// While a file is held its message's visibility is extended, so a long download is not handed to another node.
+/// At most workers + prefetch messages wait for or are with a worker; messages being settled come on top, at most as
+/// many again, so an acknowledgement that waits for its batch does not hold up the next file.
 /// </summary>
 public sealed class QueueBridge : ReceiveActor, IWithTimers
 {
@@ -103,6 +105,20 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
 
     private int Capacity => _workers + _settings.Prefetch;
 
+    /// <summary>Half the capacity, at most one full receive: the prefetch keeps workers busy while it is collected.</summary>
+    private int ReceiveFloor => Math.Clamp((Capacity + 1) / 2, 1, InProcessQueue.MaxMessagesPerReceive);
+
+    /// <summary>
+    /// Room for new messages. Messages being settled (deleted, released, dead-lettered) need no worker and are not
+    /// counted against the capacity, so a batched acknowledgement does not hold up the next receive; they may take up
+    /// at most another capacity's worth before receiving stops.
+    /// </summary>
+    private int FreeCapacity()
+    {
+        var settling = _held.Values.Count(held => held.State == HeldState.Settling);
+        return Capacity - (_held.Count - settling) - Math.Max(0, settling - Capacity);
+    }
+
     private void OnSetWorkers(SetWorkers request)
     {
         if (request.Workers < 1)
@@ -144,8 +160,9 @@ public sealed class QueueBridge : ReceiveActor, IWithTimers
     private void ReceiveMore()
     {
         if (_pendingReceive is not null || _drain is not null || _paused || Timers.IsTimerActive(ReceiveRetryTimer)) return;
-        var free = Capacity - _held.Count;
-        if (free <= 0) return;
+        var free = FreeCapacity();
+        // One receive per freed worker would cost a round trip per file: wait until a worthwhile batch fits.
+        if (free < ReceiveFloor) return;
         var maxMessages = Math.Min(free, InProcessQueue.MaxMessagesPerReceive);
         _pendingReceive = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var token = _pendingReceive.Token;

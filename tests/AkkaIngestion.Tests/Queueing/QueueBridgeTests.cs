@@ -333,6 +333,55 @@ public sealed class QueueBridgeTests : Akka.TestKit.Xunit2.TestKit
         _router.ExpectMsg<DownloadFile>();
     }
 
+    [Fact]
+    public async Task Messages_waiting_for_their_acknowledgement_do_not_hold_up_work_but_are_bounded_too()
+    {
+        await Send(FileNames(10));
+        var acks = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _recording.AckGate = acks.Task;
+        var bridge = StartBridge(Settings(workers: 2, prefetch: 0));
+        var first = new[] { _router.ExpectMsg<DownloadFile>(), _router.ExpectMsg<DownloadFile>() };
+
+        foreach (var file in first) bridge.Tell(Finished(file, new DownloadOutcome.Stored(1, "ab", 1)), _router.Ref);
+        // Both acknowledgements hang, and the workers get the next files all the same.
+        var second = new[] { _router.ExpectMsg<DownloadFile>(), _router.ExpectMsg<DownloadFile>() };
+        Assert.Equal(4, _recording.Held);
+
+        foreach (var file in second) bridge.Tell(Finished(file, new DownloadOutcome.Stored(1, "ab", 1)), _router.Ref);
+        // Four settling, twice the capacity of two: nothing more is received until some are settled.
+        _router.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(4, _recording.Held);
+        _settled.ExpectNoMsg(TimeSpan.Zero);
+
+        acks.SetResult();
+        var settled = Enumerable.Range(0, 4).Select(_ => _settled.ExpectMsg<FileSettled>().FileName).Order();
+        Assert.Equal(first.Concat(second).Select(file => file.FileName).Order(), settled);
+        _router.ExpectMsg<DownloadFile>();
+        _router.ExpectMsg<DownloadFile>();
+        Assert.InRange(_recording.MostHeld, 4, 4);
+    }
+
+    [Fact]
+    public async Task A_receive_waits_until_half_the_capacity_is_free_rather_than_fetching_one_message_per_freed_worker()
+    {
+        await Send(FileNames(12));
+        var bridge = StartBridge(Settings(workers: 4, prefetch: 0));
+        var running = Enumerable.Range(0, 4).Select(_ => _router.ExpectMsg<DownloadFile>()).ToList();
+        await AwaitAssertAsync(() => Assert.Equal(4, _recording.Held));
+        var receives = _recording.Receives;
+
+        bridge.Tell(Finished(running[0], new DownloadOutcome.Stored(1, "ab", 1)), _router.Ref);
+        _settled.ExpectMsg<FileSettled>();
+        _router.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(receives, _recording.Receives);
+
+        bridge.Tell(Finished(running[1], new DownloadOutcome.Stored(1, "ab", 1)), _router.Ref);
+        _settled.ExpectMsg<FileSettled>();
+        _router.ExpectMsg<DownloadFile>();
+        _router.ExpectMsg<DownloadFile>();
+        Assert.Equal(receives + 1, _recording.Receives);
+    }
+
     private QueueBridgeSettings Settings(int workers, int prefetch, int maxReceiveCount = 5, TimeSpan? visibility = null) =>
         new(workers, prefetch, visibility ?? LongVisibility, TimeSpan.FromSeconds(5), maxReceiveCount);
 

@@ -17,6 +17,9 @@ internal sealed class RecordingQueue(IFileQueue inner) : IFileQueue
 
     public Func<Exception?> FailReceive { get; set; } = () => null;
 
+    /// <summary>Acknowledgements wait for this task before reaching the queue (a slow or batched delete).</summary>
+    public Task AckGate { get; set; } = Task.CompletedTask;
+
     public string Location => inner.Location;
 
     public bool IsDurable => inner.IsDurable;
@@ -73,7 +76,13 @@ internal sealed class RecordingQueue(IFileQueue inner) : IFileQueue
     }
 
     public Task AckAsync(QueuedFile message, CancellationToken cancellationToken) =>
-        Settle(message, inner.AckAsync(message, cancellationToken));
+        Settle(message, AckAfterGateAsync(message, cancellationToken));
+
+    private async Task AckAfterGateAsync(QueuedFile message, CancellationToken cancellationToken)
+    {
+        await AckGate.WaitAsync(cancellationToken);
+        await inner.AckAsync(message, cancellationToken);
+    }
 
     public Task ReleaseAsync(QueuedFile message, CancellationToken cancellationToken) =>
         Settle(message, inner.ReleaseAsync(message, cancellationToken));
