@@ -108,7 +108,7 @@ internal static class RunCommand
             .AddSimpleConsole(c =>
             {
                 c.SingleLine = true;
-                c.TimestampFormat = "HH:mm:ss ";
+                c.TimestampFormat = "HH:mm:ss.fff ";
             })
             .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
         using var loggers = LoggerFactory.Create(Logging);
