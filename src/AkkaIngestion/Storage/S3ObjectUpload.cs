@@ -9,9 +9,9 @@ namespace AkkaIngestion.Storage;
 
 /// <summary>
 /// Buffers what is written into pooled part-sized buffers. A body that fits in one part becomes one PutObject with its
-/// record in the metadata; a larger one becomes a multipart upload with a few parts in flight, and its record is added
-/// at commit by copying the object onto itself with replaced metadata (the sha256 is only known at the end, and S3 takes
-/// metadata only when an object is created).
+/// record in the metadata; a larger one becomes a multipart upload with a few parts in flight, and its record is
+/// written after completion by <see cref="WriteSidecar"/> (the sha256 is only known at the end, and S3 takes metadata
+/// only when an upload starts).
 /// </summary>
 internal sealed class S3ObjectUpload : IObjectUpload
 {
@@ -27,6 +27,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private readonly CancellationTokenSource _abandon = new();
     private readonly IncrementalHash _bodyHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<Task<PartETag>> _parts = [];
+    private readonly WriteSidecar _writeSidecar;
 
     private byte[]? _filling;
     private int _filled;
@@ -37,8 +38,13 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private bool _committed;
     private bool _disposed;
 
-    public S3ObjectUpload(IAmazonS3 s3, string bucket, string key, int partSize, int partsInFlight, ArrayPool<byte> buffers, ILogger logger)
+    /// <summary>Keeps the record of a completed multipart object, which names it by its ETag.</summary>
+    public delegate Task WriteSidecar(ObjectRecord record, string objectETag, CancellationToken cancellationToken);
+
+    public S3ObjectUpload(IAmazonS3 s3, string bucket, string key, int partSize, int partsInFlight, ArrayPool<byte> buffers, ILogger logger,
+        WriteSidecar writeSidecar)
     {
+        _writeSidecar = writeSidecar;
         _buffers = buffers;
         _s3 = s3;
         _bucket = bucket;
@@ -190,22 +196,8 @@ internal sealed class S3ObjectUpload : IObjectUpload
             PartETags = [.. parts],
         }, cancellationToken);
         _uploadId = null;
-
-        // Until this copy lands the object has no record, which readers treat as "not stored". ETagToMatch makes sure
-        // the record goes onto the bytes completed above, not onto a concurrent writer's.
-        var copy = new CopyObjectRequest
-        {
-            SourceBucket = _bucket,
-            SourceKey = _key,
-            DestinationBucket = _bucket,
-            DestinationKey = _key,
-            ETagToMatch = completed.ETag,
-            MetadataDirective = S3MetadataDirective.REPLACE,
-            ContentType = OctetStream,
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-        };
-        ObjectRecordMetadata.Write(copy.Metadata, record);
-        await _s3.CopyObjectAsync(copy, cancellationToken);
+        // Until the sidecar lands the object has no record, which readers treat as "not stored" (fetched again).
+        await _writeSidecar(record, completed.ETag, cancellationToken);
     }
 
     private async Task AbortAsync(string uploadId)

@@ -20,7 +20,8 @@ public sealed record S3UploadOptions(int DefaultPartSize = 8 * 1024 * 1024, int 
 
 /// <summary>
 /// <see cref="IObjectStore"/> on an S3 bucket (s3://bucket[/prefix]). The <see cref="ObjectRecord"/> of an object lives in
-/// its user metadata, so one HEAD answers "already stored, identical?".
+/// its user metadata (single PUT) or in a sidecar under records/ (multipart), so "already stored, identical?" takes a
+/// listing of the key and one small read, never a download.
 /// </summary>
 public sealed class S3Store : IObjectStore
 {
@@ -69,22 +70,28 @@ public sealed class S3Store : IObjectStore
         var objectKey = ObjectKey(key);
         // Most files asked about are not stored yet. A HEAD of a missing key makes the SDK throw, and each of those
         // exceptions (through some twenty async frames, plus a stack trace for its telemetry) cost more CPU than the
-        // rest of the file's upload (measured). A listing of the exact key answers "absent" without one; only a key
-        // that is there costs the HEAD that reads its record.
+        // rest of the file's upload (measured). A listing of the exact key answers "absent" without one.
         var listing = await _s3.ListObjectsV2Async(
             new ListObjectsV2Request { BucketName = _location.Bucket, Prefix = objectKey, MaxKeys = 1 }, cancellationToken);
         if (listing.S3Objects is not [{ } listed] || listed.Key != objectKey) return null;
-        return await ReadRecordAsync(objectKey, cancellationToken);
+        return await RecordOfAsync(key, listed, cancellationToken);
     }
 
-    /// <summary>The record in the metadata of the object at <paramref name="objectKey"/> (a full key), by one HEAD.</summary>
-    private async Task<ObjectRecord?> ReadRecordAsync(string objectKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// A listed object's record: a multipart object's is in its sidecar (<see cref="ObjectRecordSidecar"/>) when that
+    /// names the object's ETag, anything else's in the object's own metadata, read with a HEAD.
+    /// </summary>
+    private async Task<ObjectRecord?> RecordOfAsync(string key, S3Object listed, CancellationToken cancellationToken)
     {
+        if (ObjectRecordSidecar.IsMultipartETag(listed.ETag)
+            && await ReadTextAsync(ObjectRecordSidecar.KeyFor(key), cancellationToken) is { } sidecar
+            && ObjectRecordSidecar.Read(sidecar.Content, listed.Size ?? -1, listed.ETag) is { } record)
+            return record;
         GetObjectMetadataResponse head;
         try
         {
             head = await _s3.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = _location.Bucket, Key = objectKey }, cancellationToken);
+                new GetObjectMetadataRequest { BucketName = _location.Bucket, Key = listed.Key }, cancellationToken);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -97,7 +104,8 @@ public sealed class S3Store : IObjectStore
     {
         var partSize = S3Limits.ChoosePartSize(expectedLength, _uploadOptions.DefaultPartSize);
         IObjectUpload upload = new S3ObjectUpload(
-            _s3, _location.Bucket, ObjectKey(key), partSize, _uploadOptions.PartsInFlight, _partBuffers, _logger);
+            _s3, _location.Bucket, ObjectKey(key), partSize, _uploadOptions.PartsInFlight, _partBuffers, _logger,
+            (record, objectETag, ct) => WriteTextAsync(ObjectRecordSidecar.KeyFor(key), ObjectRecordSidecar.Write(record, objectETag), ct));
         return Task.FromResult(upload);
     }
 
@@ -121,12 +129,13 @@ public sealed class S3Store : IObjectStore
         do
         {
             var page = await _s3.ListObjectsV2Async(request, cancellationToken);
-            var objects = page.S3Objects ?? [];
-            // The record is in each object's metadata, which listings do not carry: one HEAD per object, a few at once.
+            // Sidecars are the store's own bookkeeping, not objects.
+            var objects = (page.S3Objects ?? []).Where(listed => !listed.Key[rootLength..].StartsWith(ObjectRecordSidecar.Folder, StringComparison.Ordinal)).ToList();
+            // Listings carry no metadata: one HEAD (or sidecar read) per object, a few at once.
             var records = new ObjectRecord?[objects.Count];
             await Parallel.ForEachAsync(Enumerable.Range(0, objects.Count),
                 new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-                async (index, ct) => records[index] = await ReadRecordAsync(objects[index].Key, ct));
+                async (index, ct) => records[index] = await RecordOfAsync(objects[index].Key[rootLength..], objects[index], ct));
             for (var i = 0; i < objects.Count; i++)
                 yield return new StoredObject(objects[i].Key[rootLength..], objects[i].Size ?? 0, records[i]);
             request.ContinuationToken = page.NextContinuationToken;

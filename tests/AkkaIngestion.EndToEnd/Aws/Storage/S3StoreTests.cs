@@ -63,10 +63,39 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
 
         Assert.Equal(6, operations.Names.Count(name => name == "UploadPartRequest"));
         Assert.InRange(operations.MaxPartsInFlight, 1, 2);
-        Assert.Contains("CompleteMultipartUploadRequest", operations.Names);
+        // The record goes into a sidecar after completion: no copy of the object onto itself.
+        Assert.Equal(["CompleteMultipartUploadRequest", "PutObjectRequest"], operations.Names.SkipWhile(name => name != "CompleteMultipartUploadRequest"));
         Assert.Equal(body, await ReadWithSdkAsync("raw/large.bin"));
         Assert.Equal(record, await store.GetRecordAsync("raw/large.bin", _ct));
+        Assert.Equal([new StoredObject("raw/large.bin", body.Length, record)], await ToListAsync(store.ListAsync("", _ct)));
         Assert.Empty(OpenMultipartUploads());
+    }
+
+    [Fact]
+    public async Task A_multipart_record_is_trusted_only_for_the_object_it_was_written_for()
+    {
+        var store = Store("p", new S3UploadOptions(DefaultPartSize: 5 * MiB, PartsInFlight: 2));
+        var body = RandomBytes(11 * MiB, seed: 3);
+        await using (var upload = await store.BeginUploadAsync("raw/a.bin", body.Length, _ct))
+        {
+            await upload.Content.WriteAsync(body, _ct);
+            await upload.CommitAsync(RecordOf(body, sourceETag: "\"v1\""), _ct);
+        }
+        var sidecar = await ReadWithSdkAsync("p/records/raw/a.bin.json");
+
+        // Another writer replaces the object without a record: the old sidecar does not vouch for the new bytes.
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "p/raw/a.bin", ContentBody = "other bytes" }, _ct);
+        Assert.Null(await store.GetRecordAsync("raw/a.bin", _ct));
+
+        // A multipart object of the same size whose sidecar names another ETag is not trusted either.
+        var other = RandomBytes(body.Length, seed: 4);
+        await using (var upload = await store.BeginUploadAsync("raw/b.bin", other.Length, _ct))
+        {
+            await upload.Content.WriteAsync(other, _ct);
+            await upload.CommitAsync(RecordOf(other, sourceETag: null), _ct);
+        }
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "p/records/raw/b.bin.json", InputStream = new MemoryStream(sidecar) }, _ct);
+        Assert.Null(await store.GetRecordAsync("raw/b.bin", _ct));
     }
 
     [Fact]
