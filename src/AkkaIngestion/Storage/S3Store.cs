@@ -16,7 +16,7 @@ namespace AkkaIngestion.Storage;
 /// <summary>How uploads are cut into parts; the defaults suit hour files of tens to hundreds of MiB.</summary>
 /// <param name="DefaultPartSize">Part size when the length is unknown (S3 allows 5 MiB to 5 GiB, 10,000 parts).</param>
 /// <param name="PartsInFlight">Parts sent at once; memory per upload is about (this + 1) × part size.</param>
-public sealed record S3UploadOptions(int DefaultPartSize = 8 * 1024 * 1024, int PartsInFlight = 4);
+public sealed record S3UploadOptions(int DefaultPartSize = 8 * 1024 * 1024, int PartsInFlight = 2);
 
 /// <summary>
 /// <see cref="IObjectStore"/> on an S3 bucket (s3://bucket[/prefix]). The <see cref="ObjectRecord"/> of an object lives in
@@ -36,6 +36,9 @@ public sealed class S3Store : IObjectStore
     /// Part buffers, shared by this store's uploads. Not ArrayPool.Shared: it keeps a returned array in a slot of the
     /// returning thread that other threads never rent from, and an upload's parts are returned by whichever thread pool
     /// thread finished the request, so part-sized arrays piled up there (measured: 206 MiB peak for one 200 MiB file).
+    /// Room for many arrays per size: the pool only keeps arrays that were out at the same time, which the uploads bound
+    /// (workers × (parts in flight + 1)); a pool smaller than that let every upload beyond the first few allocate fresh
+    /// 8 MiB arrays, which the GC reclaimed late (measured: 1.18 GiB peak RSS for 8 workers, 4 in flight).
     /// </summary>
     private readonly ArrayPool<byte> _partBuffers;
 
@@ -48,7 +51,7 @@ public sealed class S3Store : IObjectStore
             throw new ArgumentException(
                 $"upload options {_uploadOptions}: parts must be at least {S3Limits.MinPartSize} bytes and at least one in flight");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _partBuffers = ArrayPool<byte>.Create(S3Limits.MaxPartSize, _uploadOptions.PartsInFlight + 1);
+        _partBuffers = ArrayPool<byte>.Create(S3Limits.MaxPartSize, maxArraysPerBucket: 1024);
     }
 
     public string Location => _location.ToString();
