@@ -3,7 +3,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench="$repo/bench"
-ingest="$repo/src/AkkaIngestion.Cli/bin/Release/net10.0/akka-ingest"
+# The benchmarks time the app as it is deployed (docker/Dockerfile): published, ReadyToRun-compiled for this machine.
+app="$repo/.tools/bench-app"
+ingest="$app/akka-ingest"
 
 # need_tool COMMAND DEBIAN_PACKAGE: installs the package when the command is missing (a fresh machine may lack curl).
 need_tool() {
@@ -17,7 +19,13 @@ need_tool python3 python3
 need_tool curl curl
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK is needed (dotnet on PATH)" >&2; exit 1; }
 
-dotnet build "$repo/src/AkkaIngestion.Cli/AkkaIngestion.Cli.csproj" -c Release -nologo -v quiet >/dev/null
+case "$(uname -m)" in
+  x86_64) rid=linux-x64 ;;
+  aarch64 | arm64) rid=linux-arm64 ;;
+  *) echo "no ReadyToRun target for $(uname -m)" >&2; exit 1 ;;
+esac
+dotnet publish "$repo/src/AkkaIngestion.Cli/AkkaIngestion.Cli.csproj" -c Release -r "$rid" --self-contained false \
+  -p:PublishReadyToRun=true -o "$app" -nologo -v quiet >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/akka-ingest-bench.XXXXXX")
 sim_pid=""
