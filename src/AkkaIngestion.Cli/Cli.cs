@@ -2,9 +2,11 @@ using System.CommandLine;
 using AkkaIngestion.Cli.Commands;
 using AkkaIngestion.Feeds;
 using AkkaIngestion.Hosting;
+using AkkaIngestion.Queueing;
 using AkkaIngestion.Scheduling;
 using AkkaIngestion.Sources;
 using AkkaIngestion.Storage;
+using Amazon.Runtime;
 
 namespace AkkaIngestion.Cli;
 
@@ -31,11 +33,24 @@ internal static class Cli
                 return await action(parsed, cancellationToken);
             }
             catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException
-                                           or BookmarkUnreadableException or FeedConfigurationException or SourceException)
+                                           or QueueUnavailableException or NoDeadLetterQueueException or BookmarkUnreadableException
+                                           or FeedConfigurationException or SourceException)
             {
                 return UsageError(command, e.Message);
             }
+            catch (Exception e) when (e is HttpRequestException or AmazonServiceException or AmazonClientException)
+            {
+                return UsageError(command, Explain(e));
+            }
         });
+
+    /// <summary>An S3 or SQS endpoint that cannot be reached or refuses: what the endpoint said, in one line.</summary>
+    public static string Explain(Exception e) => e switch
+    {
+        HttpRequestException http => $"cannot reach the endpoint: {http.Message}",
+        AmazonServiceException service => $"{service.ErrorCode ?? service.StatusCode.ToString()}: {service.Message}",
+        _ => e.InnerException is HttpRequestException inner ? $"cannot reach the endpoint: {inner.Message}" : e.Message,
+    };
 
     public static int UsageError(Command command, string message)
     {

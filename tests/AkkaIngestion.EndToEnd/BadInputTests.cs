@@ -53,6 +53,36 @@ public class BadInputTests
         Assert.Equal(["bookmark.txt"], Directory.GetFileSystemEntries(data).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData("run --store s3://mirror-bucket/x --queue sqs://files --to 2024-01-01T00", "s3://mirror-bucket/x")]
+    [InlineData("run --store data --queue sqs://files --to 2024-01-01T00", "sqs://files")]
+    [InlineData("setup --store s3://mirror-bucket/x --queue sqs://files", "cannot reach the endpoint")]
+    [InlineData("dlq list --queue sqs://files", "cannot reach the endpoint")]
+    [InlineData("dlq redrive --queue sqs://files", "cannot reach the endpoint")]
+    public async Task An_s3_or_sqs_endpoint_that_refuses_connections_is_one_line_and_exit_2(string arguments, string named)
+    {
+        using var temp = new TempDirectory();
+        var endpoint = $"http://127.0.0.1:{UnusedLoopbackPort()}";
+        var result = await AkkaIngestCli.RunAsync(temp.Path, Timeout, new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = endpoint, ["AWS_REGION"] = "us-east-1", ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test",
+        }, arguments.Split(' '));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("akka-ingest", line);
+        Assert.Contains(named, line);
+        Assert.Contains("refused", line, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "data", "raw")), "the store was written to");
+    }
+
+    private static int UnusedLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     [Fact]
     public async Task Bad_configuration_from_the_environment_is_a_usage_error()
     {

@@ -29,37 +29,13 @@ internal static class DlqCommand
         {
             Queue, Store, NodeSettings.Config, NodeSettings.Json,
         };
-        list.SetAction((parsed, cancellationToken) => Guarded(list, () => ListAsync(parsed, cancellationToken)));
+        Cli.SetGuardedAction(list, ListAsync);
         var redrive = new Command("redrive", "Move every dead letter back to the queue (their records in --store are removed)")
         {
             Queue, Store, NodeSettings.Config,
         };
-        redrive.SetAction((parsed, cancellationToken) => Guarded(redrive, () => RedriveAsync(parsed, cancellationToken)));
+        Cli.SetGuardedAction(redrive, RedriveAsync);
         return new Command("dlq", "Dead letters: list them, or send them back to the queue") { list, redrive };
-    }
-
-    private static async Task<int> Guarded(Command command, Func<Task<int>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException or NoDeadLetterQueueException)
-        {
-            return Cli.UsageError(command, e.Message);
-        }
-        catch (InvalidOperationException e) when (e.InnerException is AmazonServiceException)
-        {
-            return Cli.UsageError(command, e.Message);
-        }
-        catch (AmazonServiceException e)
-        {
-            return Cli.UsageError(command, $"{e.ErrorCode ?? e.StatusCode.ToString()}: {e.Message}");
-        }
-        catch (AmazonClientException e)
-        {
-            return Cli.UsageError(command, e.Message);
-        }
     }
 
     /// <summary>The settings, the queue (null for the in-process one) and the store (null when not asked for).</summary>

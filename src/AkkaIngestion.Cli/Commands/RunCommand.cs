@@ -114,12 +114,18 @@ internal static class RunCommand
         using var loggers = LoggerFactory.Create(Logging);
 
         var store = Backends.OpenStore(options.Store, loggers);
+        var queue = Backends.OpenQueue(options.Queue, options, loggers);
+        // The queue is checked beside the store (each check is the first call of its client, the slowest part of
+        // starting); an unreachable store or queue is named in one line before anything starts.
+        var queueReachable = queue.CheckReachableAsync(cancellationToken);
         // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
         foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
         await store.CheckReachableAsync(cancellationToken);
-        var queue = Backends.OpenQueue(options.Queue, options, loggers);
+        await queueReachable;
         var admin = AdminAddress(parsed, options);
-        if (store is S3Store s3) await AbortStaleUploadsAsync(s3, options.StaleUploadAge, loggers.CreateLogger(typeof(RunCommand)), cancellationToken);
+        var staleUploads = store is S3Store s3
+            ? AbortStaleUploadsAsync(s3, options.StaleUploadAge, loggers.CreateLogger(typeof(RunCommand)), cancellationToken)
+            : Task.CompletedTask;
 
         using var stopping = cancellationToken.Register(() =>
             Console.Error.WriteLine("akka-ingest run: stopping: letting downloads in flight finish (Ctrl+C again to quit at once)"));
@@ -147,6 +153,7 @@ internal static class RunCommand
             }, cancellationToken);
         }
 
+        await staleUploads;
         PrintSummary(outcome, json);
         return Cli.Ok;
     }
@@ -165,7 +172,10 @@ internal static class RunCommand
         return admin with { EndPoint = null };
     }
 
-    /// <summary>Housekeeping, not the run's job: when it cannot be done (e.g. no ListMultipartUploads permission) the run goes on.</summary>
+    /// <summary>
+    /// Housekeeping beside the run, not part of it: uploads older than the threshold are not this run's. When it cannot
+    /// be done (e.g. no ListMultipartUploads permission) the run goes on.
+    /// </summary>
     private static async Task AbortStaleUploadsAsync(S3Store store, TimeSpan olderThan, ILogger logger, CancellationToken cancellationToken)
     {
         try
@@ -173,9 +183,12 @@ internal static class RunCommand
             var aborted = await store.AbortStaleUploadsAsync(olderThan, cancellationToken);
             logger.LogInformation("{Aborted} stale multipart upload(s) older than {Age} aborted in {Store}", aborted, olderThan, store.Location);
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             logger.LogWarning("could not look for stale multipart uploads in {Store}: {Error}", store.Location, e.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 

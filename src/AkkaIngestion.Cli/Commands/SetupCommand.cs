@@ -41,13 +41,9 @@ internal static class SetupCommand
             {
                 return Cli.UsageError(command, e.Message);
             }
-            catch (AmazonServiceException e)
+            catch (Exception e) when (e is HttpRequestException or AmazonServiceException or AmazonClientException)
             {
-                return Cli.UsageError(command, $"{e.GetType().Name.Replace("Exception", "")}: {e.Message}");
-            }
-            catch (AmazonClientException e)
-            {
-                return Cli.UsageError(command, e.Message);
+                return Cli.UsageError(command, Cli.Explain(e));
             }
         });
         return command;

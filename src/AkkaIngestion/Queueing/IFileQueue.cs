@@ -15,7 +15,7 @@ public interface IFileQueue
     /// </summary>
     bool IsDurable { get; }
 
-    /// <summary>Fails (one-line message) when the queue cannot be reached; for readiness checks.</summary>
+    /// <summary>Fails with <see cref="QueueUnavailableException"/> (one-line message) when the queue cannot be reached.</summary>
     Task CheckReachableAsync(CancellationToken cancellationToken);
 
     /// <summary>Moves every dead-lettered message back to the queue; returns how many.</summary>
@@ -49,3 +49,5 @@ public sealed record FileJob(string FeedId, string FileName);
 /// <param name="FeedId">The feed attribute, when present.</param>
 /// <param name="ReceiveCount">How many times it has been delivered, this time included.</param>
 public sealed record QueuedFile(string MessageId, string ReceiptHandle, string Body, string? FeedId, int ReceiveCount);
+
+public sealed class QueueUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

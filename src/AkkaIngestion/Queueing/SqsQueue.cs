@@ -186,9 +186,9 @@ public sealed class SqsQueue : IFileQueue
                 AttributeNames = [QueueAttributeName.ApproximateNumberOfMessages],
             }, cancellationToken);
         }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or InvalidOperationException)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
-            throw new InvalidOperationException($"queue {Location} is not reachable: {e.Message}", e);
+            throw new QueueUnavailableException($"queue {Location} is not reachable: {e.Message}", e);
         }
     }
 
@@ -232,7 +232,7 @@ public sealed class SqsQueue : IFileQueue
         }
         catch (QueueDoesNotExistException e)
         {
-            throw new InvalidOperationException($"queue {Location} does not exist (create it with setup)", e);
+            throw new QueueUnavailableException($"queue {Location} does not exist (create it with setup)", e);
         }
         finally
         {

@@ -158,6 +158,10 @@ public sealed class S3Store : IObjectStore
         {
             return null;
         }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            throw new StoreUnavailableException($"store {Location} could not be read: {Explain(e)}", e);
+        }
     }
 
     public async Task<string?> TryWriteTextAsync(string key, string content, string? expectedVersion, CancellationToken cancellationToken)

@@ -153,7 +153,7 @@ public sealed class SqsQueueTests(FauxqsServer fauxqs) : IDisposable
     {
         var queue = new SqsQueue(_sqs, new SqsQueueLocation(_name, null));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.ReceiveAsync(1, TimeSpan.Zero, _ct));
+        var error = await Assert.ThrowsAsync<QueueUnavailableException>(() => queue.ReceiveAsync(1, TimeSpan.Zero, _ct));
 
         Assert.Equal($"queue sqs://{_name} does not exist (create it with setup)", error.Message);
     }
