@@ -3,6 +3,7 @@ using System.Text.Json;
 using AkkaIngestion.Admin;
 using AkkaIngestion.Feeds;
 using AkkaIngestion.Hosting;
+using AkkaIngestion.Queueing;
 using AkkaIngestion.Scheduling;
 using AkkaIngestion.Storage;
 using Amazon.Runtime;
@@ -115,16 +116,11 @@ internal static class RunCommand
 
         var store = Backends.OpenStore(options.Store, loggers);
         var queue = Backends.OpenQueue(options.Queue, options, loggers);
-        // The queue is checked beside the store (each check is the first call of its client, the slowest part of
-        // starting); an unreachable store or queue is named in one line before anything starts.
-        var queueReachable = queue.CheckReachableAsync(cancellationToken);
-        // Read before anything is written or started: an unreadable bookmark stops the run here, untouched.
-        foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
-        await store.CheckReachableAsync(cancellationToken);
-        await queueReachable;
         var admin = AdminAddress(parsed, options);
+        // The node's host is built while these run; it starts only once they hold.
+        var ready = CheckBeforeStartAsync(store, queue, feeds, cancellationToken);
         var staleUploads = store is S3Store s3
-            ? AbortStaleUploadsAsync(s3, options.StaleUploadAge, loggers.CreateLogger(typeof(RunCommand)), cancellationToken)
+            ? AbortStaleUploadsAsync(ready, s3, options.StaleUploadAge, loggers.CreateLogger(typeof(RunCommand)), cancellationToken)
             : Task.CompletedTask;
 
         using var stopping = cancellationToken.Register(() =>
@@ -138,14 +134,14 @@ internal static class RunCommand
                 .StartAsync(async context =>
                 {
                     var line = context.AddTask("starting");
-                    return await IngestionRun.ExecuteAsync(options, plan, store, queue, admin, Logging,
+                    return await IngestionRun.ExecuteAsync(options, plan, store, queue, admin, ready, Logging,
                         snapshot => line.Description = Markup.Escape(ProgressLine(snapshot)), cancellationToken);
                 });
         }
         else
         {
             var lastLine = DateTime.MinValue;
-            outcome = await IngestionRun.ExecuteAsync(options, plan, store, queue, admin, Logging, snapshot =>
+            outcome = await IngestionRun.ExecuteAsync(options, plan, store, queue, admin, ready, Logging, snapshot =>
             {
                 if (json || DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(10)) return;
                 lastLine = DateTime.UtcNow;
@@ -173,11 +169,34 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// Housekeeping beside the run, not part of it: uploads older than the threshold are not this run's. When it cannot
-    /// be done (e.g. no ListMultipartUploads permission) the run goes on.
+    /// Nothing is written or started before these hold. The queue is checked beside the store (each check is the first
+    /// call of its client, the slowest part of starting); an unreachable store or queue is named in one line, and an
+    /// unreadable bookmark stops the run with the store untouched.
     /// </summary>
-    private static async Task AbortStaleUploadsAsync(S3Store store, TimeSpan olderThan, ILogger logger, CancellationToken cancellationToken)
+    private static async Task CheckBeforeStartAsync(IObjectStore store, IFileQueue queue, IReadOnlyList<FeedDefinition> feeds,
+        CancellationToken cancellationToken)
     {
+        var queueReachable = queue.CheckReachableAsync(cancellationToken);
+        foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+        await store.CheckReachableAsync(cancellationToken);
+        await queueReachable;
+    }
+
+    /// <summary>
+    /// Housekeeping beside the run, not part of it: uploads older than the threshold are not this run's. It waits for
+    /// the run's checks (a run that does not start touches nothing); when it cannot be done (e.g. no
+    /// ListMultipartUploads permission) the run goes on.
+    /// </summary>
+    private static async Task AbortStaleUploadsAsync(Task ready, S3Store store, TimeSpan olderThan, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ready;
+        }
+        catch (Exception)
+        {
+            return; // the run did not start, and says why
+        }
         try
         {
             var aborted = await store.AbortStaleUploadsAsync(olderThan, cancellationToken);

@@ -22,6 +22,7 @@ public sealed record RunOutcome(ProgressSnapshot Progress, bool Interrupted);
 /// <summary>
 /// Runs one node in this process: starts the host with the pipeline, reports progress, and stops cleanly when a bounded
 /// range is done or <c>cancellationToken</c> fires (in-flight files finish within the grace period or go back to the queue).
+/// The host is built while <c>ready</c> (the caller's checks) runs, and started only if it succeeds.
 /// </summary>
 public static class IngestionRun
 {
@@ -33,6 +34,7 @@ public static class IngestionRun
         IObjectStore store,
         IFileQueue queue,
         AdminAddress admin,
+        Task ready,
         Action<ILoggingBuilder> configureLogging,
         Action<ProgressSnapshot>? onProgress,
         CancellationToken cancellationToken)
@@ -41,13 +43,19 @@ public static class IngestionRun
         {
             builder.Logging.ClearProviders();
             configureLogging(builder.Logging);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = IngestionHosting.HostShutdownTimeout(options));
+            builder.Services.Configure<HostOptions>(o =>
+            {
+                o.ShutdownTimeout = IngestionHosting.HostShutdownTimeout(options);
+                // The actor system and the admin endpoint need nothing from each other to start.
+                o.ServicesStartConcurrently = true;
+            });
             builder.Services.AddSingleton(store);
             builder.Services.AddSingleton(queue);
             builder.Services.AddIngestionNode(options, plan);
         }
 
         using var host = BuildHost(admin, Configure);
+        await ready;
         await host.StartAsync(cancellationToken);
         if (host is WebApplication web)
         {
