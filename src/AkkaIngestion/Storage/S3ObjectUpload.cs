@@ -10,8 +10,8 @@ namespace AkkaIngestion.Storage;
 /// <summary>
 /// Buffers what is written into pooled part-sized buffers. A body that fits in one part becomes one PutObject with its
 /// record in the metadata; a larger one becomes a multipart upload with a few parts in flight, and its record is
-/// written after completion by <see cref="WriteSidecar"/> (the sha256 is only known at the end, and S3 takes metadata
-/// only when an upload starts).
+/// written after completion by the store (<see cref="Published"/>: the sha256 is only known at the end, and S3 takes
+/// metadata only when an upload starts).
 /// </summary>
 internal sealed class S3ObjectUpload : IObjectUpload
 {
@@ -27,7 +27,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private readonly CancellationTokenSource _abandon = new();
     private readonly IncrementalHash _bodyHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<Task<PartETag>> _parts = [];
-    private readonly WriteSidecar _writeSidecar;
+    private readonly Published _published;
 
     private byte[]? _filling;
     private int _filled;
@@ -38,13 +38,13 @@ internal sealed class S3ObjectUpload : IObjectUpload
     private bool _committed;
     private bool _disposed;
 
-    /// <summary>Keeps the record of a completed multipart object, which names it by its ETag.</summary>
-    public delegate Task WriteSidecar(ObjectRecord record, string objectETag, CancellationToken cancellationToken);
+    /// <summary>Tells the store an object is in place, with the ETag S3 gave it and whether its record still has to be kept.</summary>
+    public delegate Task Published(ObjectRecord record, string objectETag, bool multipart, CancellationToken cancellationToken);
 
     public S3ObjectUpload(IAmazonS3 s3, string bucket, string key, int partSize, int partsInFlight, ArrayPool<byte> buffers, ILogger logger,
-        WriteSidecar writeSidecar)
+        Published published)
     {
-        _writeSidecar = writeSidecar;
+        _published = published;
         _buffers = buffers;
         _s3 = s3;
         _bucket = bucket;
@@ -181,7 +181,8 @@ internal sealed class S3ObjectUpload : IObjectUpload
             UseChunkEncoding = false,
         };
         ObjectRecordMetadata.Write(request.Metadata, record);
-        await _s3.PutObjectAsync(request, cancellationToken);
+        var response = await _s3.PutObjectAsync(request, cancellationToken);
+        await _published(record, response.ETag, multipart: false, cancellationToken);
     }
 
     private async Task CompleteMultipartAsync(ObjectRecord record, CancellationToken cancellationToken)
@@ -196,8 +197,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
             PartETags = [.. parts],
         }, cancellationToken);
         _uploadId = null;
-        // Until the sidecar lands the object has no record, which readers treat as "not stored" (fetched again).
-        await _writeSidecar(record, completed.ETag, cancellationToken);
+        await _published(record, completed.ETag, multipart: true, cancellationToken);
     }
 
     private async Task AbortAsync(string uploadId)

@@ -42,8 +42,15 @@ public sealed class S3Store : IObjectStore
     /// </summary>
     private readonly ArrayPool<byte> _partBuffers;
 
-    public S3Store(IAmazonS3 s3, S3StoreLocation location, S3UploadOptions? uploadOptions = null, ILogger<S3Store>? logger = null)
+    /// <summary>How long a listing answers "absent" for the keys it covered (<see cref="RecentListings"/>).</summary>
+    public static readonly TimeSpan ListingLifetime = TimeSpan.FromSeconds(5);
+
+    private readonly RecentListings _listings;
+
+    public S3Store(IAmazonS3 s3, S3StoreLocation location, S3UploadOptions? uploadOptions = null, ILogger<S3Store>? logger = null,
+        TimeProvider? clock = null)
     {
+        _listings = new RecentListings(ListingLifetime, clock ?? TimeProvider.System);
         _s3 = s3;
         _location = location;
         _uploadOptions = uploadOptions ?? new S3UploadOptions();
@@ -73,11 +80,24 @@ public sealed class S3Store : IObjectStore
         var objectKey = ObjectKey(key);
         // Most files asked about are not stored yet. A HEAD of a missing key makes the SDK throw, and each of those
         // exceptions (through some twenty async frames, plus a stack trace for its telemetry) cost more CPU than the
-        // rest of the file's upload (measured). A listing of the exact key answers "absent" without one.
-        var listing = await _s3.ListObjectsV2Async(
-            new ListObjectsV2Request { BucketName = _location.Bucket, Prefix = objectKey, MaxKeys = 1 }, cancellationToken);
-        if (listing.S3Objects is not [{ } listed] || listed.Key != objectKey) return null;
-        return await RecordOfAsync(key, listed, cancellationToken);
+        // rest of the file's upload (measured). A listing answers "absent" plainly, and for the keys after it too.
+        if (!_listings.TryGet(objectKey, out var listed)) listed = await ListFromAsync(objectKey, cancellationToken);
+        return listed is null ? null : await RecordOfAsync(key, listed, cancellationToken);
+    }
+
+    /// <summary>Lists the key's folder from the key on (up to 1,000 keys), remembers it, and returns the key's entry.</summary>
+    private async Task<S3Object?> ListFromAsync(string objectKey, CancellationToken cancellationToken)
+    {
+        var folder = objectKey[..(objectKey.LastIndexOf('/') + 1)];
+        // StartAfter is exclusive: the key less its last character sorts just before it.
+        var after = objectKey[..^1];
+        var page = await _s3.ListObjectsV2Async(new ListObjectsV2Request
+        {
+            BucketName = _location.Bucket, Prefix = folder, StartAfter = after, MaxKeys = 1000,
+        }, cancellationToken);
+        var objects = page.S3Objects ?? [];
+        _listings.Add(folder, after, objects, page.IsTruncated == true);
+        return objects.FirstOrDefault(listed => listed.Key == objectKey);
     }
 
     /// <summary>
@@ -108,8 +128,15 @@ public sealed class S3Store : IObjectStore
         var partSize = S3Limits.ChoosePartSize(expectedLength, _uploadOptions.DefaultPartSize);
         IObjectUpload upload = new S3ObjectUpload(
             _s3, _location.Bucket, ObjectKey(key), partSize, _uploadOptions.PartsInFlight, _partBuffers, _logger,
-            (record, objectETag, ct) => WriteTextAsync(ObjectRecordSidecar.KeyFor(key), ObjectRecordSidecar.Write(record, objectETag), ct));
+            (record, objectETag, multipart, ct) => PublishedAsync(key, record, objectETag, multipart, ct));
         return Task.FromResult(upload);
+    }
+
+    private async Task PublishedAsync(string key, ObjectRecord record, string objectETag, bool multipart, CancellationToken cancellationToken)
+    {
+        // Until the sidecar lands the object has no record, which readers treat as "not stored" (fetched again).
+        if (multipart) await WriteTextAsync(ObjectRecordSidecar.KeyFor(key), ObjectRecordSidecar.Write(record, objectETag), cancellationToken);
+        _listings.Stored(ObjectKey(key), record.Size, objectETag);
     }
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)

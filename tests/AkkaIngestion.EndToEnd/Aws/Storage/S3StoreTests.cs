@@ -197,6 +197,39 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_listing_answers_for_the_keys_after_it_until_it_expires()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var store = Store("p", clock: clock);
+        var names = Enumerable.Range(0, 24).Select(hour => $"raw/2015-01-01-{hour}.json.gz").Order(StringComparer.Ordinal).ToList();
+        var body = RandomBytes(1000, seed: 5);
+        await using (var upload = await store.BeginUploadAsync(names[3], body.Length, _ct))
+        {
+            await upload.Content.WriteAsync(body, _ct);
+            await upload.CommitAsync(RecordOf(body, sourceETag: null), _ct);
+        }
+        var operations = RecordOperations();
+
+        var found = new List<string>();
+        foreach (var name in names)
+            if (await store.GetRecordAsync(name, _ct) is not null) found.Add(name);
+
+        Assert.Equal([names[3]], found);
+        Assert.Equal(["ListObjectsV2Request", "GetObjectMetadataRequest"], operations.Names);
+
+        // Stored by another writer after the listing: unseen while the listing lives, seen once it has expired.
+        var late = RecordOf("x"u8.ToArray(), sourceETag: null);
+        var put = new PutObjectRequest { BucketName = _bucket, Key = "p/" + names[6], ContentBody = "x" };
+        put.Metadata["record-size"] = "1";
+        put.Metadata["record-sha256"] = late.Sha256;
+        put.Metadata["record-stored-at"] = late.StoredAt.ToString("O");
+        await _s3.PutObjectAsync(put, _ct);
+        Assert.Null(await store.GetRecordAsync(names[6], _ct));
+        clock.Advance(S3Store.ListingLifetime + TimeSpan.FromSeconds(1));
+        Assert.Equal(late, await store.GetRecordAsync(names[6], _ct));
+    }
+
+    [Fact]
     public async Task Text_objects_read_back_with_their_etag_as_version_and_delete()
     {
         var store = Store("p");
@@ -224,7 +257,8 @@ public sealed class S3StoreTests(FauxqsServer fauxqs) : IAsyncLifetime
         await Store("").CheckReachableAsync(_ct);
     }
 
-    private S3Store Store(string prefix, S3UploadOptions? options = null) => new(_s3, new S3StoreLocation(_bucket, prefix), options);
+    private S3Store Store(string prefix, S3UploadOptions? options = null, TimeProvider? clock = null) =>
+        new(_s3, new S3StoreLocation(_bucket, prefix), options, clock: clock);
 
     private async Task<byte[]> ReadWithSdkAsync(string key)
     {
