@@ -35,6 +35,7 @@ internal static class SetupCommand
                 var setup = new SqsSetup(AwsClientFactory.CreateS3(), AwsClientFactory.CreateSqs());
                 var report = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, cancellationToken);
                 Console.Out.WriteLine(report.Changed ? $"setup: {report}" : $"setup: {store} and {queue} already set up; nothing changed");
+                foreach (var note in report.Notes) Console.Error.WriteLine($"setup: note: {note}");
                 return Cli.Ok;
             }
             catch (Exception e) when (e is ArgumentException or SetupConflictException)

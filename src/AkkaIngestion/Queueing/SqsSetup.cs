@@ -15,8 +15,11 @@ public sealed record SqsSetupOptions(TimeSpan VisibilityTimeout, int MaxReceiveC
     public static SqsSetupOptions Default { get; } = new(TimeSpan.FromSeconds(300), 5);
 }
 
-/// <summary>What setup did: the resources it created, none when everything was already in place.</summary>
-public sealed record SetupReport(IReadOnlyList<string> Created)
+/// <summary>
+/// What setup did: the resources it created, none when everything was already in place; and what it could not do that
+/// the node copes without (<paramref name="Notes"/>).
+/// </summary>
+public sealed record SetupReport(IReadOnlyList<string> Created, IReadOnlyList<string> Notes)
 {
     public bool Changed => Created.Count > 0;
 
@@ -33,12 +36,27 @@ public sealed class SetupConflictException(string message) : Exception(message);
 public sealed class SqsSetup(IAmazonS3 s3, IAmazonSQS sqs)
 {
     private const int DeadLetterRetentionSeconds = 14 * 24 * 3600;
+    private const string UploadCleanupRuleId = "akka-ingest-abort-incomplete-uploads";
+    private const int UploadCleanupDays = 1;
 
     public async Task<SetupReport> EnsureAsync(
         S3StoreLocation? store, SqsQueueLocation queue, SqsSetupOptions options, CancellationToken cancellationToken)
     {
         var created = new List<string>();
-        if (store is not null && await EnsureBucketAsync(store.Bucket, cancellationToken)) created.Add($"bucket s3://{store.Bucket}");
+        var notes = new List<string>();
+        if (store is not null)
+        {
+            if (await EnsureBucketAsync(store.Bucket, cancellationToken)) created.Add($"bucket s3://{store.Bucket}");
+            try
+            {
+                if (await EnsureUploadCleanupRuleAsync(store, cancellationToken))
+                    created.Add($"lifecycle rule aborting uploads under {store} unfinished after {UploadCleanupDays} day");
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotImplemented or HttpStatusCode.BadRequest)
+            {
+                notes.Add($"no lifecycle rule for unfinished uploads ({e.ErrorCode}: {e.Message}); a node still aborts stale ones when it starts");
+            }
+        }
 
         var deadLetterName = queue.DeadLetterQueueName;
         var deadLetterUrl = await FindQueueAsync(deadLetterName, cancellationToken);
@@ -70,7 +88,7 @@ public sealed class SqsSetup(IAmazonS3 s3, IAmazonSQS sqs)
         {
             CheckCompatible(queue, await AttributesAsync(queueUrl, cancellationToken), wanted);
         }
-        return new SetupReport(created);
+        return new SetupReport(created, notes);
     }
 
     private static void CheckCompatible(SqsQueueLocation queue, Dictionary<string, string> existing, Dictionary<string, string> wanted)
@@ -108,6 +126,51 @@ public sealed class SqsSetup(IAmazonS3 s3, IAmazonSQS sqs)
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
         {
             throw new SetupConflictException($"bucket s3://{bucket} exists but these credentials may not use it (it may belong to another account)");
+        }
+    }
+
+    /// <summary>
+    /// S3 bills the parts of an unfinished multipart upload (a node killed mid-file) until it is aborted. A node aborts
+    /// stale ones when it starts; this rule has S3 do it too when no node does. The bucket's other rules are kept.
+    /// Returns whether the rule was added or changed.
+    /// </summary>
+    private async Task<bool> EnsureUploadCleanupRuleAsync(S3StoreLocation store, CancellationToken cancellationToken)
+    {
+        var prefix = store.Prefix.Length == 0 ? "" : store.Prefix + "/";
+        // One rule per prefix: several stores may share a bucket.
+        var id = prefix.Length == 0 ? UploadCleanupRuleId : $"{UploadCleanupRuleId}:{prefix}";
+        var rules = await LifecycleRulesAsync(store.Bucket, cancellationToken);
+        var existing = rules.FirstOrDefault(rule => rule.Id == id);
+        if (existing is not null && existing.Status == LifecycleRuleStatus.Enabled
+            && existing.AbortIncompleteMultipartUpload?.DaysAfterInitiation == UploadCleanupDays
+            && (existing.Filter?.LifecycleFilterPredicate as LifecyclePrefixPredicate)?.Prefix == prefix)
+            return false;
+        rules.RemoveAll(rule => rule.Id == id);
+        rules.Add(new LifecycleRule
+        {
+            Id = id,
+            Status = LifecycleRuleStatus.Enabled,
+            Filter = new LifecycleFilter { LifecycleFilterPredicate = new LifecyclePrefixPredicate { Prefix = prefix } },
+            AbortIncompleteMultipartUpload = new LifecycleRuleAbortIncompleteMultipartUpload { DaysAfterInitiation = UploadCleanupDays },
+        });
+        await s3.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest
+        {
+            BucketName = store.Bucket,
+            Configuration = new LifecycleConfiguration { Rules = rules },
+        }, cancellationToken);
+        return true;
+    }
+
+    private async Task<List<LifecycleRule>> LifecycleRulesAsync(string bucket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await s3.GetLifecycleConfigurationAsync(new GetLifecycleConfigurationRequest { BucketName = bucket }, cancellationToken);
+            return response.Configuration?.Rules ?? [];
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchLifecycleConfiguration")
+        {
+            return [];
         }
     }
 
