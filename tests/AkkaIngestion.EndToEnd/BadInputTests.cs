@@ -62,7 +62,7 @@ public class BadInputTests
     public async Task An_s3_or_sqs_endpoint_that_refuses_connections_is_one_line_and_exit_2(string arguments, string named)
     {
         using var temp = new TempDirectory();
-        var endpoint = $"http://127.0.0.1:{UnusedLoopbackPort()}";
+        var endpoint = $"http://127.0.0.1:{LoopbackPorts.Free()}";
         var result = await AkkaIngestCli.RunAsync(temp.Path, Timeout, new Dictionary<string, string>
         {
             ["AWS_ENDPOINT_URL"] = endpoint, ["AWS_REGION"] = "us-east-1", ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test",
@@ -74,13 +74,6 @@ public class BadInputTests
         Assert.Contains(named, line);
         Assert.Contains("refused", line, StringComparison.OrdinalIgnoreCase);
         Assert.False(Directory.Exists(Path.Combine(temp.Path, "data", "raw")), "the store was written to");
-    }
-
-    private static int UnusedLoopbackPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using AkkaIngestion.ArchiveSim;
 using AkkaIngestion.EndToEnd.Aws.Fauxqs;
@@ -209,7 +208,7 @@ public sealed class ClusterRunTests(FauxqsServer fauxqs, ITestOutputHelper outpu
 
     private List<ClusterNode> StartNodes(int count, DateTime to, Dictionary<string, string> environment, params string[] extraArguments)
     {
-        var ports = Enumerable.Range(0, count).Select(_ => FreeLoopbackPort()).ToList();
+        var ports = Enumerable.Range(0, count).Select(_ => LoopbackPorts.Free()).ToList();
         var seeds = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
         var nodes = new List<ClusterNode>();
         foreach (var port in ports)
@@ -225,7 +224,7 @@ public sealed class ClusterRunTests(FauxqsServer fauxqs, ITestOutputHelper outpu
     private ClusterNode AddNode(List<ClusterNode> nodes, DateTime to, Dictionary<string, string> environment, params string[] extraArguments)
     {
         var seeds = string.Join(',', nodes.Select(n => $"127.0.0.1:{n.Port}"));
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Free();
         var node = new ClusterNode($"node{_nodes.Count + 1}@{port}", port, p => Arguments(p, seeds, to, extraArguments), environment, _temp.Path);
         _nodes.Add(node);
         nodes.Add(node);
@@ -349,13 +348,6 @@ public sealed class ClusterRunTests(FauxqsServer fauxqs, ITestOutputHelper outpu
                 Assert.Fail($"not within {patience.TotalSeconds} s: {what}\n{string.Join('\n', nodes.Select(n => n.Log))}");
             await Task.Delay(100);
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

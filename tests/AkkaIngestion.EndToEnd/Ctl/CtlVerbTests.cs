@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace AkkaIngestion.EndToEnd.Ctl;
@@ -182,10 +180,7 @@ public sealed class CtlVerbTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_node_is_one_line_and_exit_2()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var closedPort = LoopbackPorts.Free();
 
         var result = await InProcessCtl.RunAsync("--node", $"127.0.0.1:{closedPort}", "ingest", "status");
 

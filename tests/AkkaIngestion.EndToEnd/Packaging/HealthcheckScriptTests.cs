@@ -44,7 +44,7 @@ public sealed class HealthcheckScriptTests
     [Fact]
     public async Task Unhealthy_when_nothing_listens()
     {
-        Assert.NotEqual(0, await RunAsync(ClosedPort(), token: null));
+        Assert.NotEqual(0, await RunAsync(LoopbackPorts.Free(), token: null));
     }
 
     [Fact]
@@ -58,15 +58,6 @@ public sealed class HealthcheckScriptTests
             "--source", archive.BaseUrl.ToString(), "--store", temp.Sub("data"), "--poll-interval", "1s");
         Assert.Equal(0, await RunAsync(node.Admin.Port, token: "node-token"));
         Assert.NotEqual(0, await RunAsync(node.Admin.Port, token: "another-token"));
-    }
-
-    private static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static async Task<int> RunAsync(int port, string? token)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using AkkaIngestion.Aws;
 using Amazon.Runtime;
@@ -77,7 +75,7 @@ public sealed class FauxqsServer : IAsyncLifetime
         _workDir = Directory.CreateTempSubdirectory("fauxqs-").FullName;
         Directory.CreateDirectory(S3StorageDir);
         Directory.CreateDirectory(SqsDataDir);
-        Port = FreeLoopbackPort();
+        Port = LoopbackPorts.Free();
         await StartAsync();
     }
 
@@ -225,13 +223,6 @@ public sealed class FauxqsServer : IAsyncLifetime
                 await Task.Delay(250);
             }
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static string RepositoryRoot()
