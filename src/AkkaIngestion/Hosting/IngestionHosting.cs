@@ -30,8 +30,12 @@ public static class IngestionHosting
 {
     public const string SystemName = "akka-ingest";
 
-    /// <summary>Registers the pipeline's services and actors; the store and queue must be registered by the caller.</summary>
-    public static IServiceCollection AddIngestionNode(this IServiceCollection services, IngestionOptions options, RunPlan plan)
+    /// <summary>
+    /// Registers the pipeline's services and actors; the store and queue must be registered by the caller. The actor
+    /// system may start before <paramref name="checks"/> (the run's checks of store, queue and bookmarks) are done; the
+    /// pipeline waits for them, and does not start at all when they fail.
+    /// </summary>
+    public static IServiceCollection AddIngestionNode(this IServiceCollection services, IngestionOptions options, RunPlan plan, Task checks)
     {
         services.AddSingleton(options);
         services.AddSingleton(plan);
@@ -52,10 +56,14 @@ public static class IngestionHosting
                 });
             if (options.Cluster.Enabled)
                 builder.WithIngestionCluster(options.Cluster, plan.Feeds, feed => SchedulerProps(provider, feed));
-            else
-                builder.WithActors((system, registry, _) => registry.Register<FeedSchedulers>(
-                    system.ActorOf(FeedSchedulers.Props(plan.Feeds, feed => SchedulerProps(provider, feed)), "feeds")));
-            builder.WithActors((system, registry, _) => StartWorkers(system, registry, provider));
+            builder.WithActors(async (system, registry) =>
+            {
+                await checks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!checks.IsCompletedSuccessfully) return;
+                if (!options.Cluster.Enabled)
+                    registry.Register<FeedSchedulers>(system.ActorOf(FeedSchedulers.Props(plan.Feeds, feed => SchedulerProps(provider, feed)), "feeds"));
+                StartWorkers(system, registry, provider);
+            });
         });
         return services;
     }

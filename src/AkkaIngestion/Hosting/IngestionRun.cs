@@ -22,7 +22,7 @@ public sealed record RunOutcome(ProgressSnapshot Progress, bool Interrupted);
 /// <summary>
 /// Runs one node in this process: starts the host with the pipeline, reports progress, and stops cleanly when a bounded
 /// range is done or <c>cancellationToken</c> fires (in-flight files finish within the grace period or go back to the queue).
-/// The host is built while <c>ready</c> (the caller's checks) runs, and started only if it succeeds.
+/// The host is built and started while <c>ready</c> (the caller's checks) runs; its pipeline starts only if they succeed.
 /// </summary>
 public static class IngestionRun
 {
@@ -51,12 +51,26 @@ public static class IngestionRun
             });
             builder.Services.AddSingleton(store);
             builder.Services.AddSingleton(queue);
-            builder.Services.AddIngestionNode(options, plan);
+            builder.Services.AddIngestionNode(options, plan, ready);
         }
 
         using var host = BuildHost(admin, Configure);
-        await ready;
-        await host.StartAsync(cancellationToken);
+        // Alone, the actor system and the admin endpoint start while the checks wait on the network (the pipeline waits for
+        // the checks: AddIngestionNode). A cluster node joins its cluster only once they hold.
+        if (plan.Clustered) await ready;
+        var starting = host.StartAsync(cancellationToken);
+        try
+        {
+            await ready;
+        }
+        catch
+        {
+            // The pipeline did not start: the node stops, and the caller reports why.
+            await starting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await host.StopAsync(CancellationToken.None);
+            throw;
+        }
+        await starting;
         if (host is WebApplication web)
         {
             var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
