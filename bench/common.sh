@@ -3,7 +3,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench="$repo/bench"
-# The benchmarks time the app as it is deployed (docker/Dockerfile): published, ReadyToRun-compiled for this machine.
+# The benchmarks time the app as it is deployed (docker/Dockerfile): self-contained, compiled ahead of time with the
+# runtime into one composite ReadyToRun image for this machine. The first publish takes a few minutes (the whole
+# framework is compiled); later ones reuse it unless the code changed.
 app="$repo/.tools/bench-app"
 ingest="$app/akka-ingest"
 
@@ -24,8 +26,9 @@ case "$(uname -m)" in
   aarch64 | arm64) rid=linux-arm64 ;;
   *) echo "no ReadyToRun target for $(uname -m)" >&2; exit 1 ;;
 esac
-dotnet publish "$repo/src/AkkaIngestion.Cli/AkkaIngestion.Cli.csproj" -c Release -r "$rid" --self-contained false \
-  -p:PublishReadyToRun=true -o "$app" -nologo -v quiet >/dev/null
+echo "publishing akka-ingest (composite ReadyToRun) into $app" >&2
+dotnet publish "$repo/src/AkkaIngestion.Cli/AkkaIngestion.Cli.csproj" -c Release -r "$rid" --self-contained true \
+  -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$app" -nologo -v quiet >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/akka-ingest-bench.XXXXXX")
 sim_pid=""

@@ -24,10 +24,20 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void The_runtime_stage_has_aspnet_because_the_node_serves_http()
+    public void The_app_brings_its_own_runtime_compiled_ahead_of_time_with_it()
     {
-        // The CLI (archive-sim) and the library (admin endpoint) use the Microsoft.AspNetCore.App shared framework.
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", Image.Final.BaseImage);
+        var runs = Image.Stages[0].Instructions.Where(i => i.Keyword == "RUN").Select(i => i.Words().ToList()).ToList();
+        var restore = runs.Single(words => words.Contains("restore"));
+        var publish = runs.Single(words => words.Contains("publish"));
+        Assert.Contains("--self-contained", publish);
+        Assert.Equal("true", publish[publish.IndexOf("--self-contained") + 1]);
+        Assert.Contains("-p:PublishReadyToRunComposite=true", publish);
+        // publish --no-restore finds no runtime pack (or no crossgen) unless restore was told the same.
+        Assert.Contains("--no-restore", publish);
+        Assert.Contains("-p:SelfContained=true", restore);
+        Assert.Contains("-p:PublishReadyToRun=true", restore);
+        // So the final image needs only the runtime's native dependencies.
+        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:", Image.Final.BaseImage);
     }
 
     [Fact]
@@ -73,7 +83,7 @@ public sealed class DockerfileTests
         Assert.Contains(runs, run => run.Contains("dotnet publish " + CliProject));
         var assemblyName = XDocument.Load(RepositoryFiles.PathOf(CliProject)).Descendants("AssemblyName").Single().Value;
         var entrypoint = Image.Final.Instructions.Single(i => i.Keyword == "ENTRYPOINT").Words();
-        Assert.Equal(["dotnet", $"/app/{assemblyName}.dll"], entrypoint);
+        Assert.Equal([$"/app/{assemblyName}"], entrypoint);
         Assert.Contains(Image.Final.Instructions, i => i.Keyword == "COPY" && i.Flag("from") == Image.Stages[0].Name && i.Words()[^1] == "/app");
     }
 
