@@ -171,21 +171,19 @@ internal static class RunCommand
 
     /// <summary>
     /// Nothing of the pipeline starts before these hold. Each check is the first call of its client, mostly the SDK's
-    /// own set-up on this CPU, so they run off this thread, beside each other and beside the node's start. An unreachable
-    /// store or queue is named in one line, and an unreadable bookmark stops the run with the store untouched.
+    /// own set-up on this CPU, so they run off the calling thread, beside the node's start, and the queue's beside the
+    /// store's. An unreachable store or queue is named in one line, and an unreadable bookmark stops the run with the
+    /// store untouched: the store's own check (a directory store writes a probe) waits for the bookmarks.
     /// </summary>
     private static async Task CheckBeforeStartAsync(IObjectStore store, IFileQueue queue, IReadOnlyList<FeedDefinition> feeds,
         CancellationToken cancellationToken)
     {
-        var bookmarks = Task.Run(async () =>
+        var queueReachable = Task.Run(() => queue.CheckReachableAsync(cancellationToken), cancellationToken);
+        await Task.Run(async () =>
         {
             foreach (var feed in feeds) await new FeedBookmarks(store, feed).LoadAsync(cancellationToken);
+            await store.CheckReachableAsync(cancellationToken);
         }, cancellationToken);
-        var storeReachable = Task.Run(() => store.CheckReachableAsync(cancellationToken), cancellationToken);
-        var queueReachable = Task.Run(() => queue.CheckReachableAsync(cancellationToken), cancellationToken);
-        // Awaited in a fixed order, so that one fault always gives the same line.
-        await bookmarks;
-        await storeReachable;
         await queueReachable;
     }
 

@@ -65,8 +65,10 @@ public static class IngestionRun
         }
         catch
         {
-            // The pipeline did not start: the node stops, and the caller reports why.
+            // The pipeline did not start: the node stops without a word, and the caller reports why in one line.
             await starting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (starting.IsCompletedSuccessfully)
+                host.Services.GetRequiredService<ActorSystem>().EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
             await host.StopAsync(CancellationToken.None);
             throw;
         }
