@@ -111,17 +111,20 @@ ensure_fauxqs() {
   fi
 }
 
-# start_fauxqs: a fresh fauxqs (empty S3 storage under $work) on a free loopback port; exports the AWS_* variables
-# akka-ingest and the bench tool read. Its stdin is a FIFO this script holds open, so it also ends if we are killed.
+# start_fauxqs [--in-memory]: a fresh fauxqs on a free loopback port, its S3 objects in files under $work (or, with
+# --in-memory, in its own memory); exports the AWS_* variables akka-ingest and the bench tool read. Its stdin is a FIFO
+# this script holds open, so it also ends if we are killed.
 start_fauxqs() {
   stop_fauxqs
+  local storage=()
   rm -rf "$work/fauxqs" && mkdir -p "$work/fauxqs/s3"
+  [ "${1:-}" = "--in-memory" ] || storage=(FAUXQS_S3_STORAGE_DIR="$work/fauxqs/s3")
   [ -p "$work/fauxqs.stdin" ] || mkfifo "$work/fauxqs.stdin"
   exec 9<>"$work/fauxqs.stdin"
   local port
   port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-  (cd "$work/fauxqs" && FAUXQS_PORT=$port FAUXQS_S3_STORAGE_DIR="$work/fauxqs/s3" FAUXQS_DEFAULT_REGION=us-east-1 FAUXQS_LOGGER=false \
-    exec "$fauxqs_dir/node_modules/.bin/node" --import "file://$fauxqs_source/loopback-only.mjs" \
+  (cd "$work/fauxqs" && exec env FAUXQS_PORT=$port "${storage[@]}" FAUXQS_DEFAULT_REGION=us-east-1 FAUXQS_LOGGER=false \
+    "$fauxqs_dir/node_modules/.bin/node" --import "file://$fauxqs_source/loopback-only.mjs" \
       "$fauxqs_dir/node_modules/fauxqs/dist/server.js" <"$work/fauxqs.stdin" >"$work/fauxqs.log" 2>&1) &
   fauxqs_pid=$!
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
