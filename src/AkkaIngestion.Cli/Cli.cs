@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AkkaIngestion.Aws;
 using AkkaIngestion.Cli.Commands;
 using AkkaIngestion.Feeds;
 using AkkaIngestion.Hosting;
@@ -33,24 +34,17 @@ internal static class Cli
                 return await action(parsed, cancellationToken);
             }
             catch (Exception e) when (e is UsageException or BackendConfigurationException or StoreUnavailableException
-                                           or QueueUnavailableException or NoDeadLetterQueueException or BookmarkUnreadableException
+                                           or QueueUnavailableException or NoDeadLetterQueueException or SetupConflictException
+                                           or BookmarkUnreadableException
                                            or FeedConfigurationException or SourceException)
             {
                 return UsageError(command, e.Message);
             }
             catch (Exception e) when (e is HttpRequestException or AmazonServiceException or AmazonClientException)
             {
-                return UsageError(command, Explain(e));
+                return UsageError(command, AwsErrors.Explain(e));
             }
         });
-
-    /// <summary>An S3 or SQS endpoint that cannot be reached or refuses: what the endpoint said, in one line.</summary>
-    public static string Explain(Exception e) => e switch
-    {
-        HttpRequestException http => $"cannot reach the endpoint: {http.Message}",
-        AmazonServiceException service => $"{service.ErrorCode ?? service.StatusCode.ToString()}: {service.Message}",
-        _ => e.InnerException is HttpRequestException inner ? $"cannot reach the endpoint: {inner.Message}" : e.Message,
-    };
 
     public static int UsageError(Command command, string message)
     {

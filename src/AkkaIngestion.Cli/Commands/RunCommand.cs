@@ -194,14 +194,8 @@ internal static class RunCommand
     /// </summary>
     private static async Task AbortStaleUploadsAsync(Task ready, S3Store store, TimeSpan olderThan, ILogger logger, CancellationToken cancellationToken)
     {
-        try
-        {
-            await ready;
-        }
-        catch (Exception)
-        {
-            return; // the run did not start, and says why
-        }
+        await ready.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!ready.IsCompletedSuccessfully) return; // the run did not start, and says why
         try
         {
             var aborted = await store.AbortStaleUploadsAsync(olderThan, cancellationToken);

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Amazon.Runtime;
 using AkkaIngestion.Aws;
+using AkkaIngestion.Hosting;
 using AkkaIngestion.Queueing;
 
 namespace AkkaIngestion.Cli.Commands;
@@ -26,26 +26,15 @@ internal static class SetupCommand
         {
             Store, Queue,
         };
-        command.SetAction(async (parsed, cancellationToken) =>
+        Cli.SetGuardedAction(command, async (parsed, cancellationToken) =>
         {
-            try
-            {
-                var store = AwsLocation.ParseS3(parsed.GetRequiredValue(Store));
-                var queue = AwsLocation.ParseSqs(parsed.GetRequiredValue(Queue));
-                var setup = new SqsSetup(AwsClientFactory.CreateS3(), AwsClientFactory.CreateSqs());
-                var report = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, cancellationToken);
-                Console.Out.WriteLine(report.Changed ? $"setup: {report}" : $"setup: {store} and {queue} already set up; nothing changed");
-                foreach (var note in report.Notes) Console.Error.WriteLine($"setup: note: {note}");
-                return Cli.Ok;
-            }
-            catch (Exception e) when (e is ArgumentException or SetupConflictException)
-            {
-                return Cli.UsageError(command, e.Message);
-            }
-            catch (Exception e) when (e is HttpRequestException or AmazonServiceException or AmazonClientException)
-            {
-                return Cli.UsageError(command, Cli.Explain(e));
-            }
+            var store = Backends.S3Location(parsed.GetRequiredValue(Store));
+            var queue = Backends.SqsLocation(parsed.GetRequiredValue(Queue));
+            var setup = new SqsSetup(AwsClientFactory.CreateS3(), AwsClientFactory.CreateSqs());
+            var report = await setup.EnsureAsync(store, queue, SqsSetupOptions.Default, cancellationToken);
+            Console.Out.WriteLine(report.Changed ? $"setup: {report}" : $"setup: {store} and {queue} already set up; nothing changed");
+            foreach (var note in report.Notes) Console.Error.WriteLine($"setup: note: {note}");
+            return Cli.Ok;
         });
         return command;
     }

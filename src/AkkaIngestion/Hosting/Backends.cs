@@ -15,7 +15,7 @@ public static class Backends
         if (string.IsNullOrWhiteSpace(location))
             throw new BackendConfigurationException("--store is empty: give a directory or s3://bucket[/prefix]");
         if (AwsLocation.IsS3(location))
-            return new S3Store(AwsClientFactory.CreateS3(), Parse(() => AwsLocation.ParseS3(location)), logger: Logger<S3Store>(loggers));
+            return new S3Store(AwsClientFactory.CreateS3(), S3Location(location), logger: Logger<S3Store>(loggers));
         if (location.Contains("://", StringComparison.Ordinal))
             throw new BackendConfigurationException($"--store '{location}': expected a directory or s3://bucket[/prefix]");
         return new DirectoryStore(Path.GetFullPath(location));
@@ -27,10 +27,16 @@ public static class Backends
         if (string.Equals(location, "memory", StringComparison.OrdinalIgnoreCase))
             return new InProcessQueue(options.VisibilityTimeout);
         if (AwsLocation.IsSqs(location))
-            return new SqsQueue(AwsClientFactory.CreateSqs(), Parse(() => AwsLocation.ParseSqs(location)), Logger<SqsQueue>(loggers),
+            return new SqsQueue(AwsClientFactory.CreateSqs(), SqsLocation(location), Logger<SqsQueue>(loggers),
                 receiveVisibility: options.VisibilityTimeout);
         throw new BackendConfigurationException($"--queue '{location}': expected 'memory', sqs://name or an SQS queue URL");
     }
+
+    /// <summary>s3://bucket[/prefix]; one that does not parse is a <see cref="BackendConfigurationException"/>.</summary>
+    public static S3StoreLocation S3Location(string location) => Parse(() => AwsLocation.ParseS3(location));
+
+    /// <summary>sqs://name or a queue URL; one that does not parse is a <see cref="BackendConfigurationException"/>.</summary>
+    public static SqsQueueLocation SqsLocation(string location) => Parse(() => AwsLocation.ParseSqs(location));
 
     private static T Parse<T>(Func<T> parse)
     {

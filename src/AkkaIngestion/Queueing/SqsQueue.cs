@@ -188,7 +188,7 @@ public sealed class SqsQueue : IFileQueue
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
-            throw new QueueUnavailableException($"queue {Location} is not reachable: {e.Message}", e);
+            throw new QueueUnavailableException($"queue {Location} is not reachable: {AwsErrors.Explain(e)}", e);
         }
     }
 

@@ -275,9 +275,6 @@ public sealed class S3Store : IObjectStore
         AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } =>
             "access denied: the credentials in use may not list this bucket, or the bucket belongs to someone else",
         AmazonS3Exception { StatusCode: HttpStatusCode.MovedPermanently } => "the bucket is in another region than the one configured",
-        AmazonServiceException service => $"{service.ErrorCode ?? service.StatusCode.ToString()}: {service.Message}",
-        AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) =>
-            "no AWS credentials found (environment, profile or instance role)",
-        _ => e.InnerException is HttpRequestException http ? http.Message : e.Message,
+        _ => AwsErrors.Explain(e),
     };
 }
