@@ -13,6 +13,7 @@ internal sealed class RecordingQueue(IFileQueue inner) : IFileQueue
     private readonly HashSet<string> _held = [];
     private int _mostHeld;
     private int _receives;
+    private readonly List<long> _receivedAt = [];
     private int _extensions;
 
     public Func<Exception?> FailReceive { get; set; } = () => null;
@@ -50,6 +51,15 @@ internal sealed class RecordingQueue(IFileQueue inner) : IFileQueue
 
     public int Receives => Volatile.Read(ref _receives);
 
+    /// <summary>When each receive was asked for (<see cref="TimeProvider.GetTimestamp"/> of the system clock), in order.</summary>
+    public IReadOnlyList<long> ReceivedAt
+    {
+        get
+        {
+            lock (_gate) return _receivedAt.ToArray();
+        }
+    }
+
     public int Extensions => Volatile.Read(ref _extensions);
 
     public Task SendBatchAsync(IReadOnlyList<FileJob> jobs, CancellationToken cancellationToken) =>
@@ -57,6 +67,7 @@ internal sealed class RecordingQueue(IFileQueue inner) : IFileQueue
 
     public async Task<IReadOnlyList<QueuedFile>> ReceiveAsync(int maxMessages, TimeSpan wait, CancellationToken cancellationToken)
     {
+        lock (_gate) _receivedAt.Add(TimeProvider.System.GetTimestamp());
         Interlocked.Increment(ref _receives);
         if (FailReceive() is { } failure) throw failure;
         var messages = await inner.ReceiveAsync(maxMessages, wait, cancellationToken);
